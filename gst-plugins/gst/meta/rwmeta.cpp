@@ -1,0 +1,99 @@
+#include "meta/rwmeta.h"
+
+#include <gst/video/video.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace rw::meta {
+namespace {
+
+const GstMetaInfo *detection_frame_info() {
+  // A NULL transform keeps the meta on copies (tee, make_writable) and drops it on scaling.
+  static const gchar *no_tags[] = {nullptr};
+  static const GstMetaInfo *info =
+      gst_meta_register_custom(kDetectionFrameMeta, no_tags, nullptr, nullptr, nullptr);
+  return info;
+}
+
+guint whole_px(double value) {
+  return static_cast<guint>(std::lround(std::max(0.0, value)));
+}
+
+BoxPx box_of(GstVideoRegionOfInterestMeta *roi, const GstStructure *detection, int frame_w,
+             int frame_h) {
+  double x1 = 0, y1 = 0, x2 = 0, y2 = 0;
+  if (detection != nullptr && gst_structure_get_double(detection, kFieldXMin, &x1) &&
+      gst_structure_get_double(detection, kFieldYMin, &y1) &&
+      gst_structure_get_double(detection, kFieldXMax, &x2) &&
+      gst_structure_get_double(detection, kFieldYMax, &y2)) {
+    return {x1 * frame_w, y1 * frame_h, (x2 - x1) * frame_w, (y2 - y1) * frame_h};
+  }
+  return {static_cast<double>(roi->x), static_cast<double>(roi->y), static_cast<double>(roi->w),
+          static_cast<double>(roi->h)};
+}
+
+}  // namespace
+
+void register_metas() {
+  detection_frame_info();
+}
+
+void add_detection(GstBuffer *buffer, const BoxPx &box, int frame_w, int frame_h,
+                   const Detection &detection) {
+  const double x1 = std::clamp(box.x, 0.0, double(frame_w));
+  const double y1 = std::clamp(box.y, 0.0, double(frame_h));
+  const double x2 = std::clamp(box.x + box.w, x1, double(frame_w));
+  const double y2 = std::clamp(box.y + box.h, y1, double(frame_h));
+  const guint rx = whole_px(x1), ry = whole_px(y1);
+  GstVideoRegionOfInterestMeta *roi = gst_buffer_add_video_region_of_interest_meta(
+      buffer, detection.label.c_str(), rx, ry, whole_px(x2) - rx, whole_px(y2) - ry);
+  gst_video_region_of_interest_meta_add_param(
+      roi,
+      gst_structure_new(kDetectionParam, kFieldClassId, G_TYPE_INT, detection.class_id, kFieldLabel,
+                        G_TYPE_STRING, detection.label.c_str(), kFieldConfidence, G_TYPE_DOUBLE,
+                        detection.confidence, kFieldXMin, G_TYPE_DOUBLE, x1 / frame_w, kFieldYMin,
+                        G_TYPE_DOUBLE, y1 / frame_h, kFieldXMax, G_TYPE_DOUBLE, x2 / frame_w,
+                        kFieldYMax, G_TYPE_DOUBLE, y2 / frame_h, nullptr));
+}
+
+std::vector<Object> read_objects(GstBuffer *buffer, int frame_w, int frame_h) {
+  std::vector<Object> objects;
+  gpointer state = nullptr;
+  while (GstMeta *meta = gst_buffer_iterate_meta_filtered(
+             buffer, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)) {
+    auto *roi = reinterpret_cast<GstVideoRegionOfInterestMeta *>(meta);
+    const GstStructure *s = gst_video_region_of_interest_meta_get_param(roi, kDetectionParam);
+    Object object{box_of(roi, s, frame_w, frame_h), std::nullopt};
+    if (s != nullptr) {
+      Detection d;
+      const gchar *label = gst_structure_get_string(s, kFieldLabel);
+      d.label = label != nullptr ? label : g_quark_to_string(roi->roi_type);
+      gst_structure_get_int(s, kFieldClassId, &d.class_id);
+      gst_structure_get_double(s, kFieldConfidence, &d.confidence);
+      object.detection = std::move(d);
+    }
+    objects.push_back(std::move(object));
+  }
+  return objects;
+}
+
+void set_inferred(GstBuffer *buffer, bool inferred) {
+  detection_frame_info();
+  GstCustomMeta *meta = gst_buffer_get_custom_meta(buffer, kDetectionFrameMeta);
+  if (meta == nullptr) meta = gst_buffer_add_custom_meta(buffer, kDetectionFrameMeta);
+  gst_structure_set(gst_custom_meta_get_structure(meta), kFieldInferred, G_TYPE_BOOLEAN, inferred,
+                    nullptr);
+}
+
+std::optional<bool> inferred(GstBuffer *buffer) {
+  GstCustomMeta *meta = gst_buffer_get_custom_meta(buffer, kDetectionFrameMeta);
+  gboolean value = FALSE;
+  if (meta == nullptr ||
+      !gst_structure_get_boolean(gst_custom_meta_get_structure(meta), kFieldInferred, &value)) {
+    return std::nullopt;
+  }
+  return value != FALSE;
+}
+
+}  // namespace rw::meta

@@ -1,0 +1,15 @@
+#include "plugin_features.h"
+
+#include "meta/rwmeta.h"
+#include "metaconvert/gstmetaconvert.h"
+#include "trafficoverlay/gsttrafficoverlay.h"
+#include "yolodetect/gstyolodetect.h"
+
+gboolean rw_register_plugin_features(GstPlugin *plugin) {
+  rw::meta::register_metas();
+  gboolean ok = TRUE;
+  ok &= GST_ELEMENT_REGISTER(yolodetect, plugin);
+  ok &= GST_ELEMENT_REGISTER(metaconvert, plugin);
+  ok &= GST_ELEMENT_REGISTER(trafficoverlay, plugin);
+  return ok;
+}

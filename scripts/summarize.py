@@ -1,0 +1,39 @@
+#!/usr/bin/python3
+"""Prints a short summary of a roadwatch/1 JSON-lines file: frames, objects per class."""
+import collections
+import json
+import sys
+
+
+def main(path: str, seconds: float | None) -> int:
+    frames = 0
+    per_class = collections.Counter()
+    busiest = (0, -1)
+    last_pts_ns = None
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            frames += 1
+            objects = record["objects"]
+            per_class.update(o["label"] for o in objects)
+            busiest = max(busiest, (len(objects), record["frame_number"]))
+            last_pts_ns = record.get("pts_ns", last_pts_ns)
+    if frames == 0:
+        print(f"{path}: no frames were analysed", file=sys.stderr)
+        return 1
+    video_s = (last_pts_ns or 0) / 1e9
+    print(f"frames analysed : {frames} ({video_s:.1f} s of video)")
+    if seconds:
+        print(f"processing      : {seconds:.1f} s wall, {frames / seconds:.1f} frames/s")
+    print(f"detections      : {sum(per_class.values())} "
+          f"({sum(per_class.values()) / frames:.1f} per frame)")
+    for label, count in per_class.most_common():
+        print(f"  {label:<14}: {count}")
+    print(f"busiest frame   : #{busiest[1]} with {busiest[0]} objects")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) not in (2, 3):
+        sys.exit("usage: summarize.py FILE.jsonl [WALL_SECONDS]")
+    sys.exit(main(sys.argv[1], float(sys.argv[2]) if len(sys.argv) == 3 else None))
