@@ -151,7 +151,7 @@ int main(int argc, char **argv) {
                              rw_register_plugin_features, "0", "unknown", "roadwatch",
                              "roadwatch", "roadwatch");
   std::printf("clip            : %s\n", options.clip.c_str());
-  std::printf("machine         : %u hardware threads, GStreamer %s, OpenCV %s\n",
+  std::printf("machine         : %u hardware threads, %s, OpenCV %s\n",
               std::thread::hardware_concurrency(), gst_version_string(), CV_VERSION);
 
   const Run forward = run_forward(options);

@@ -85,6 +85,26 @@ TEST(YoloDetect, WarnsWhenLabelsDoNotMatchModel) {
   gst_object_unref(detector);
 }
 
+// A device this machine lacks falls back to the CPU with a warning saying what runs.
+TEST(YoloDetect, MissingDeviceFallsBackToCpuWithWarning) {
+  GstElement *detector = make_detector(rw::test::synthetic_model("yolov8.onnx"));
+  g_object_set(detector, "label-file", rw::test::synthetic_model("labels.txt").c_str(), nullptr);
+  gst_util_set_object_arg(G_OBJECT(detector), "device", "cuda");
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(detector, bus);
+  ASSERT_EQ(gst_element_set_state(detector, GST_STATE_PAUSED), GST_STATE_CHANGE_SUCCESS);
+  const auto warnings = rw::test::bus_messages(bus, GST_MESSAGE_WARNING);
+  if (warnings.empty()) {
+    GTEST_SKIP() << "this machine runs CUDA inference, so there is no fallback to see";
+  }
+  EXPECT_NE(warnings[0].find("inference on cpu"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find("asked for cuda"), std::string::npos) << warnings[0];
+  gst_element_set_state(detector, GST_STATE_NULL);
+  gst_element_set_bus(detector, nullptr);
+  gst_object_unref(bus);
+  gst_object_unref(detector);
+}
+
 class YoloDetectRunning : public testing::Test {
  protected:
   void SetUp() override {

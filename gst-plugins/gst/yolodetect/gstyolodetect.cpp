@@ -520,4 +520,6 @@ static void gst_yolo_detect_init(GstYoloDetect *self) {
   self->settings = new Settings();
   self->state = new State();
   gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), TRUE);
+  // Dropping late frames would silently lose detections; interval is the throughput knob.
+  gst_base_transform_set_qos_enabled(GST_BASE_TRANSFORM(self), FALSE);
 }

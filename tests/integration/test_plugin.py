@@ -1,0 +1,55 @@
+"""The built libgstroadwatch.so loads through GST_PLUGIN_PATH and documents every property."""
+import re
+import subprocess
+import unittest
+
+import rwtest
+
+ELEMENTS = {
+    "yolodetect": ["model-file", "label-file", "model-type", "score-threshold", "iou-threshold",
+                   "classes", "interval", "device", "threads", "check-truncation"],
+    "metaconvert": ["source-id"],
+    "trafficoverlay": ["show-labels", "show-confidence", "line-thickness"],
+}
+
+
+def inspect(*args):
+    proc = subprocess.run(["gst-inspect-1.0", *args], env=rwtest.gst_env(), capture_output=True,
+                          text=True, timeout=120)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+class Plugin(unittest.TestCase):
+    def test_plugin_lists_its_elements(self):
+        """gst-inspect-1.0 roadwatch loads the module and lists exactly the three elements."""
+        rc, out = inspect("roadwatch")
+        self.assertEqual(rc, 0, out)
+        self.assertNotIn("CRITICAL", out)
+        self.assertRegex(out, r"Filename\s+.*libgstroadwatch\.so")
+        for element in ELEMENTS:
+            self.assertRegex(out, rf"\n\s*{element}: ")
+        self.assertIn("3 elements", out)
+
+    def test_every_property_is_documented(self):
+        """Each element lists its properties, each with a description line under it."""
+        for element, properties in ELEMENTS.items():
+            rc, out = inspect(element)
+            self.assertEqual(rc, 0, out)
+            for name in properties:
+                match = re.search(rf"\n  {re.escape(name)}\s+: (.+)\n", out)
+                self.assertIsNotNone(match, f"{element} has no property {name}")
+                self.assertGreater(len(match.group(1)), 15, f"{element}:{name} undocumented")
+
+    def test_yolodetect_defaults(self):
+        """The documented defaults: vehicle classes, 0.3 score, 0.45 IoU, auto device, QoS off."""
+        _, out = inspect("yolodetect")
+        self.assertIn('Default: "car,motorcycle,bus,truck"', out)
+        self.assertRegex(out, r"score-threshold[\s\S]*?Default:\s+0\.3\b")
+        self.assertRegex(out, r"iou-threshold[\s\S]*?Default:\s+0\.45\b")
+        self.assertRegex(out, r"device[\s\S]*?Default: 0, \"auto\"")
+        # Analytics see every frame: no frames dropped for lateness unless asked for.
+        self.assertRegex(out, r"qos[\s\S]*?Default: false")
+
+
+if __name__ == "__main__":
+    unittest.main()
