@@ -88,7 +88,8 @@ TEST(YoloDetect, WarnsWhenLabelsDoNotMatchModel) {
 // A device this machine lacks falls back to the CPU with a warning saying what runs.
 TEST(YoloDetect, MissingDeviceFallsBackToCpuWithWarning) {
   GstElement *detector = make_detector(rw::test::synthetic_model("yolov8.onnx"));
-  g_object_set(detector, "label-file", rw::test::synthetic_model("labels.txt").c_str(), nullptr);
+  g_object_set(detector, "label-file", rw::test::synthetic_model("labels.txt").c_str(), "classes",
+               "all", nullptr);
   gst_util_set_object_arg(G_OBJECT(detector), "device", "cuda");
   GstBus *bus = gst_bus_new();
   gst_element_set_bus(detector, bus);
