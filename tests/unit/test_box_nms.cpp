@@ -106,3 +106,14 @@ TEST(Nms, CapsAtMaxDetections) {
 
 }  // namespace
 }  // namespace rw::detect
+
+// Class-agnostic suppression keeps one box for a vehicle boxed as both car and truck, and
+// reports indices into the input, best first.
+TEST(NmsKeptIndices, AcrossClassesKeepsTheBestBoxOnce) {
+  using rw::detect::Detection;
+  const std::vector<Detection> dets{{{0, 0, 10, 10}, 2, 0.6f},     // car
+                                    {{1, 0, 11, 10}, 7, 0.8f},     // truck, same vehicle
+                                    {{50, 50, 60, 60}, 2, 0.7f}};  // another car
+  EXPECT_EQ(rw::detect::nms_kept_indices(dets, 0.5f, false), (std::vector<std::size_t>{1, 2}));
+  EXPECT_EQ(rw::detect::nms_kept_indices(dets, 0.5f, true), (std::vector<std::size_t>{1, 2, 0}));
+}

@@ -157,3 +157,59 @@ void letterbox_to_bgr(const ImageView &frame, const Letterbox &geometry, cv::Mat
 }
 
 }  // namespace rw::detect
+
+namespace rw::detect {
+
+bool crop_to_bgr(const ImageView &frame, const Box &region, int width, int height, cv::Mat &dst) {
+  const bool yuv = frame.format == PixelFormat::kI420 || frame.format == PixelFormat::kNv12;
+  const int align = yuv ? 2 : 1;
+  const auto down = [align](float v, int limit) {
+    return std::clamp(static_cast<int>(std::floor(v)) / align * align, 0, limit);
+  };
+  const auto up = [align](float v, int limit) {
+    return std::clamp((static_cast<int>(std::ceil(v)) + align - 1) / align * align, 0, limit);
+  };
+  const int x1 = down(region.x1, frame.width), y1 = down(region.y1, frame.height);
+  const int x2 = up(region.x2, frame.width), y2 = up(region.y2, frame.height);
+  if (x2 - x1 < align || y2 - y1 < align) return false;
+
+  // A view of the region: plane pointers moved to its corner, strides unchanged.
+  ImageView crop = frame;
+  crop.width = x2 - x1;
+  crop.height = y2 - y1;
+  const auto offset = [&](std::size_t plane, int x_bytes, int y_rows) {
+    crop.planes[plane] = frame.planes[plane] +
+                         static_cast<std::size_t>(y_rows) * frame.strides_bytes[plane] +
+                         static_cast<std::size_t>(x_bytes);
+  };
+  switch (frame.format) {
+    case PixelFormat::kI420:
+      offset(0, x1, y1);
+      offset(1, x1 / 2, y1 / 2);
+      offset(2, x1 / 2, y1 / 2);
+      break;
+    case PixelFormat::kNv12:
+      offset(0, x1, y1);
+      offset(1, x1, y1 / 2);  // interleaved UV: 2 bytes per chroma sample
+      break;
+    case PixelFormat::kBgr:
+    case PixelFormat::kRgb:
+      offset(0, x1 * 3, y1);
+      break;
+    default:
+      offset(0, x1 * 4, y1);
+      break;
+  }
+  // A letterbox that fills the whole target: a plain (anisotropic) resize.
+  Letterbox stretch;
+  stretch.frame_w = crop.width;
+  stretch.frame_h = crop.height;
+  stretch.input_w = stretch.scaled_w = width;
+  stretch.input_h = stretch.scaled_h = height;
+  stretch.scale_x = static_cast<double>(width) / crop.width;
+  stretch.scale_y = static_cast<double>(height) / crop.height;
+  letterbox_to_bgr(crop, stretch, dst);
+  return true;
+}
+
+}  // namespace rw::detect

@@ -16,7 +16,8 @@ cv::Scalar in_frame_order(const cv::Scalar &bgr, bool rgb_order) {
 }
 
 std::string caption(const OverlayObject &object, const OverlayStyle &style) {
-  std::string text = object.label;
+  std::string text = object.track_id ? "#" + std::to_string(*object.track_id) + " " : "";
+  text += object.label;
   if (style.show_confidence) {
     std::array<char, 16> score{};
     std::snprintf(score.data(), score.size(), " %.2f", object.confidence);

@@ -41,4 +41,10 @@ inline constexpr std::uint8_t kLetterboxPadValue = 114;
 void letterbox_to_bgr(const ImageView &frame, const Letterbox &geometry, cv::Mat &dst_bgr,
                       std::uint8_t pad_value = kLetterboxPadValue);
 
+// Cuts `region` (frame pixels, clamped to the frame; widened to even coordinates for 4:2:0
+// frames) out of any supported frame and stretches it to `size` as BGR into dst. For
+// appearance descriptors, which want a fixed-size crop rather than a letterbox. Returns false
+// (dst untouched) when the clamped region is empty.
+bool crop_to_bgr(const ImageView &frame, const Box &region, int width, int height, cv::Mat &dst);
+
 }  // namespace rw::detect

@@ -14,4 +14,11 @@ namespace rw::detect {
 std::vector<Detection> nms_per_class(std::vector<Detection> detections, float iou_threshold,
                                      std::size_t max_detections = 300);
 
+// The same greedy suppression, returning the indices of the kept detections, best first.
+// per_class = false suppresses across classes too: one vehicle boxed as both "car" and
+// "truck" is kept once (the better-scoring box), as DeepSORT's input NMS does.
+std::vector<std::size_t> nms_kept_indices(const std::vector<Detection> &detections,
+                                          float iou_threshold, bool per_class,
+                                          std::size_t max_detections = 300);
+
 }  // namespace rw::detect

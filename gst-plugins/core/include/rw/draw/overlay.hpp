@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +12,7 @@ namespace rw::draw {
 
 struct OverlayObject {
   cv::Rect rect_px;
+  std::optional<std::uint64_t> track_id;
   int class_id = 0;
   std::string label;
   double confidence = 0;
@@ -26,7 +29,7 @@ struct OverlayStyle {
 // A stable, well separated colour per class (B, G, R).
 cv::Scalar class_colour(int class_id);
 
-// Draws each object's box and, if asked, "label 0.91" above it, into a 3- or 4-channel
+// Draws each object's box and, if asked, "#12 label 0.91" above it (id when tracked), into a 3- or 4-channel
 // 8-bit frame. Boxes partly outside the frame are clipped, never an error.
 void draw_objects(cv::Mat &frame, const std::vector<OverlayObject> &objects,
                   const OverlayStyle &style);
