@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Prints a short summary of a roadwatch/1 JSON-lines file: frames, objects per class."""
+"""Prints a short summary of a roadwatch/1 JSON-lines file: frames, objects per class, tracks."""
 import collections
 import json
 import sys
@@ -8,6 +8,7 @@ import sys
 def main(path: str, seconds: float | None) -> int:
     frames = 0
     per_class = collections.Counter()
+    track_ids = set()
     busiest = (0, -1)
     last_pts_ns = None
     with open(path, encoding="utf-8") as lines:
@@ -16,6 +17,7 @@ def main(path: str, seconds: float | None) -> int:
             frames += 1
             objects = record["objects"]
             per_class.update(o["label"] for o in objects)
+            track_ids.update(o["track_id"] for o in objects if "track_id" in o)
             busiest = max(busiest, (len(objects), record["frame_number"]))
             last_pts_ns = record.get("pts_ns", last_pts_ns)
     if frames == 0:
@@ -30,6 +32,8 @@ def main(path: str, seconds: float | None) -> int:
     for label, count in per_class.most_common():
         print(f"  {label:<14}: {count}")
     print(f"busiest frame   : #{busiest[1]} with {busiest[0]} objects")
+    if track_ids:
+        print(f"vehicles tracked: {len(track_ids)} distinct track ids")
     return 0
 
 

@@ -1,5 +1,6 @@
 #include "plugin_features.h"
 
+#include "deepsorttrack/gstdeepsorttrack.h"
 #include "meta/rwmeta.h"
 #include "metaconvert/gstmetaconvert.h"
 #include "trafficoverlay/gsttrafficoverlay.h"
@@ -9,6 +10,7 @@ gboolean rw_register_plugin_features(GstPlugin *plugin) {
   rw::meta::register_metas();
   gboolean ok = TRUE;
   ok &= GST_ELEMENT_REGISTER(yolodetect, plugin);
+  ok &= GST_ELEMENT_REGISTER(deepsorttrack, plugin);
   ok &= GST_ELEMENT_REGISTER(metaconvert, plugin);
   ok &= GST_ELEMENT_REGISTER(trafficoverlay, plugin);
   return ok;

@@ -4,6 +4,11 @@
 
 namespace rw::test {
 
+void add_detection(GstBuffer *buffer, const rw::meta::BoxPx &box, int frame_w, int frame_h,
+                   const rw::meta::Detection &detection) {
+  rw::meta::add_object(buffer, {box, detection, std::nullopt}, frame_w, frame_h);
+}
+
 GstCaps *video_caps(GstVideoFormat format, int width, int height) {
   GstVideoInfo info;
   gst_video_info_set_format(&info, format, guint(width), guint(height));

@@ -8,7 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "meta/rwmeta.h"
+
 namespace rw::test {
+
+// An object with only a detection param, as yolodetect writes it.
+void add_detection(GstBuffer *buffer, const rw::meta::BoxPx &box, int frame_w, int frame_h,
+                   const rw::meta::Detection &detection);
 
 // A black frame of the given format and size, with PTS and duration set.
 GstBuffer *video_frame(GstVideoFormat format, int width, int height, GstClockTime pts);

@@ -41,8 +41,8 @@ TEST_F(MetaConvert, WritesOneRecordPerFrame) {
   g_object_set(h_->element, "source-id", "cam-1", nullptr);
   GstBuffer *frame = gst_buffer_new();
   GST_BUFFER_PTS(frame) = 1400000000;
-  rw::meta::add_detection(frame, {64, 36, 128, 72}, 640, 360, {2, "car", 0.91});
-  rw::meta::add_detection(frame, {320, 180, 640, 360}, 640, 360, {7, "truck", 0.5});
+  rw::test::add_detection(frame, {64, 36, 128, 72}, 640, 360, {2, "car", 0.91});
+  rw::test::add_detection(frame, {320, 180, 640, 360}, 640, 360, {7, "truck", 0.5});
   gst_harness_push(h_, frame);
   EXPECT_EQ(without_wall_clock(pull_line(h_)),
             "{\"schema\":\"roadwatch/1\",\"source_id\":\"cam-1\",\"frame_number\":0,"

@@ -18,7 +18,7 @@ class RwMeta : public testing::Test {
 
 // A detection comes back with its class, label, confidence and sub-pixel box.
 TEST_F(RwMeta, DetectionRoundTrip) {
-  rw::meta::add_detection(buffer_, BoxPx{10.25, 20.5, 30.75, 40.0}, 640, 360, {2, "car", 0.875});
+  rw::test::add_detection(buffer_, BoxPx{10.25, 20.5, 30.75, 40.0}, 640, 360, {2, "car", 0.875});
   const auto objects = rw::meta::read_objects(buffer_, 640, 360);
   ASSERT_EQ(objects.size(), 1u);
   ASSERT_TRUE(objects[0].detection);
@@ -33,7 +33,7 @@ TEST_F(RwMeta, DetectionRoundTrip) {
 
 // The ROI meta itself holds the rounded, clamped box and the label as roi_type.
 TEST_F(RwMeta, RoiMetaHoldsWholePixelsClampedToFrame) {
-  rw::meta::add_detection(buffer_, BoxPx{-5.0, 300.4, 50.6, 100.0}, 640, 360, {7, "truck", 0.5});
+  rw::test::add_detection(buffer_, BoxPx{-5.0, 300.4, 50.6, 100.0}, 640, 360, {7, "truck", 0.5});
   auto *roi = gst_buffer_get_video_region_of_interest_meta(buffer_);
   ASSERT_NE(roi, nullptr);
   EXPECT_STREQ(g_quark_to_string(roi->roi_type), "truck");
@@ -48,8 +48,8 @@ TEST_F(RwMeta, RoiMetaHoldsWholePixelsClampedToFrame) {
 
 // Several objects keep their attachment order.
 TEST_F(RwMeta, ObjectsInAttachmentOrder) {
-  rw::meta::add_detection(buffer_, BoxPx{0, 0, 10, 10}, 100, 100, {2, "car", 0.9});
-  rw::meta::add_detection(buffer_, BoxPx{50, 50, 10, 10}, 100, 100, {5, "bus", 0.8});
+  rw::test::add_detection(buffer_, BoxPx{0, 0, 10, 10}, 100, 100, {2, "car", 0.9});
+  rw::test::add_detection(buffer_, BoxPx{50, 50, 10, 10}, 100, 100, {5, "bus", 0.8});
   const auto objects = rw::meta::read_objects(buffer_, 100, 100);
   ASSERT_EQ(objects.size(), 2u);
   EXPECT_EQ(objects[0].detection->label, "car");
@@ -68,7 +68,7 @@ TEST_F(RwMeta, ForeignRoiHasNoDetection) {
 
 // A buffer copy (tee, make_writable) keeps ROI params and the frame meta.
 TEST_F(RwMeta, CopyKeepsParamsAndFrameMeta) {
-  rw::meta::add_detection(buffer_, BoxPx{1, 2, 3, 4}, 100, 100, {3, "motorcycle", 0.6});
+  rw::test::add_detection(buffer_, BoxPx{1, 2, 3, 4}, 100, 100, {3, "motorcycle", 0.6});
   rw::meta::set_inferred(buffer_, true);
   GstBuffer *copy = gst_buffer_copy(buffer_);
   const auto objects = rw::meta::read_objects(copy, 100, 100);
@@ -77,6 +77,26 @@ TEST_F(RwMeta, CopyKeepsParamsAndFrameMeta) {
   EXPECT_EQ(objects[0].detection->label, "motorcycle");
   EXPECT_EQ(rw::meta::inferred(copy), std::optional<bool>(true));
   gst_buffer_unref(copy);
+}
+
+// A tracking param round-trips beside the detection; remove_objects clears every ROI.
+TEST_F(RwMeta, TrackingRoundTripAndRemove) {
+  rw::meta::add_object(buffer_,
+                       {BoxPx{1, 2, 3, 4}, Detection{2, "car", 0.7},
+                        rw::meta::Tracking{G_GUINT64_CONSTANT(1) << 40, "confirmed", 12, 9}},
+                       100, 100);
+  auto objects = rw::meta::read_objects(buffer_, 100, 100);
+  ASSERT_EQ(objects.size(), 1u);
+  ASSERT_TRUE(objects[0].tracking);
+  EXPECT_EQ(objects[0].tracking->id, G_GUINT64_CONSTANT(1) << 40);
+  EXPECT_EQ(objects[0].tracking->state, "confirmed");
+  EXPECT_EQ(objects[0].tracking->age, 12u);
+  EXPECT_EQ(objects[0].tracking->hits, 9u);
+  EXPECT_EQ(objects[0].detection->label, "car");
+  rw::test::add_detection(buffer_, BoxPx{5, 5, 5, 5}, 100, 100, {5, "bus", 0.5});
+  EXPECT_FALSE(rw::meta::read_objects(buffer_, 100, 100)[1].tracking);
+  rw::meta::remove_objects(buffer_);
+  EXPECT_TRUE(rw::meta::read_objects(buffer_, 100, 100).empty());
 }
 
 // The inference flag is absent until set, and can be overwritten.

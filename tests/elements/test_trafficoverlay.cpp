@@ -25,7 +25,7 @@ GstBuffer *draw(GstVideoFormat format, int class_id) {
   g_object_set(h->element, "show-labels", FALSE, "line-thickness", 1, nullptr);
   gst_harness_set_src_caps(h, rw::test::video_caps(format, 64, 48));
   GstBuffer *frame = rw::test::video_frame(format, 64, 48, 0);
-  rw::meta::add_detection(frame, {10, 10, 20, 16}, 64, 48, {class_id, "car", 0.9});
+  rw::test::add_detection(frame, {10, 10, 20, 16}, 64, 48, {class_id, "car", 0.9});
   GstBuffer *out = gst_harness_push_and_pull(h, frame);
   gst_harness_teardown(h);
   return out;
@@ -69,7 +69,7 @@ TEST(TrafficOverlay, LabelsAreDrawnAboveTheBox) {
   g_object_set(h->element, "line-thickness", 1, nullptr);
   gst_harness_set_src_caps(h, rw::test::video_caps(GST_VIDEO_FORMAT_BGR, 128, 96));
   GstBuffer *frame = rw::test::video_frame(GST_VIDEO_FORMAT_BGR, 128, 96, 0);
-  rw::meta::add_detection(frame, {20, 40, 40, 30}, 128, 96, {2, "car", 0.9});
+  rw::test::add_detection(frame, {20, 40, 40, 30}, 128, 96, {2, "car", 0.9});
   GstBuffer *out = gst_harness_push_and_pull(h, frame);
   int lit_above = 0;
   for (int y = 25; y < 39; ++y) {

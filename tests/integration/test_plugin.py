@@ -8,6 +8,9 @@ import rwtest
 ELEMENTS = {
     "yolodetect": ["model-file", "label-file", "model-type", "score-threshold", "iou-threshold",
                    "classes", "interval", "device", "threads", "check-truncation"],
+    "deepsorttrack": ["max-age", "n-init", "max-iou-distance", "max-cosine-distance",
+                      "nn-budget", "high-threshold", "low-threshold", "nms-max-overlap",
+                      "appearance", "reid-model-file", "output-tentative", "appearance-ms"],
     "metaconvert": ["source-id"],
     "trafficoverlay": ["show-labels", "show-confidence", "line-thickness"],
 }
@@ -21,14 +24,14 @@ def inspect(*args):
 
 class Plugin(unittest.TestCase):
     def test_plugin_lists_its_elements(self):
-        """gst-inspect-1.0 roadwatch loads the module and lists exactly the three elements."""
+        """gst-inspect-1.0 roadwatch loads the module and lists exactly its four elements."""
         rc, out = inspect("roadwatch")
         self.assertEqual(rc, 0, out)
         self.assertNotIn("CRITICAL", out)
         self.assertRegex(out, r"Filename\s+.*libgstroadwatch\.so")
         for element in ELEMENTS:
             self.assertRegex(out, rf"\n\s*{element}: ")
-        self.assertIn("3 elements", out)
+        self.assertIn(f"{len(ELEMENTS)} elements", out)
 
     def test_every_property_is_documented(self):
         """Each element lists its properties, each with a description line under it."""

@@ -19,12 +19,12 @@ TEST(FrameRecord, ExactJsonForKnownRecord) {
   record.ts_unix_ms = 1730000000123;
   record.frame_w = 1280;
   record.frame_h = 720;
-  record.objects.push_back({2, "car", 0.91, {0.42, 0.31, 0.08, 0.06}});
+  record.objects.push_back({5, 2, "car", 0.91, {0.42, 0.31, 0.08, 0.06}});
   EXPECT_EQ(
       rw::schema::to_json(record),
       "{\"schema\":\"roadwatch/1\",\"source_id\":\"1\",\"frame_number\":42,"
       "\"pts_ns\":1400000000,\"ts_unix_ms\":1730000000123,"
-      "\"frame_size\":{\"w\":1280,\"h\":720},\"objects\":[{\"class_id\":2,\"label\":"
+      "\"frame_size\":{\"w\":1280,\"h\":720},\"objects\":[{\"track_id\":5,\"class_id\":2,\"label\":"
       "\"car\",\"confidence\":0.91,\"bbox\":{\"x\":0.42,\"y\":0.31,\"w\":0.08,\"h\":0.06}}]}");
 }
 
@@ -39,7 +39,7 @@ TEST(FrameRecord, NoPtsNoObjects) {
 
 TEST(FrameRecord, RoundsToSixDecimals) {
   FrameRecord record;
-  record.objects.push_back({0, "x", 0.123456789, {1.0 / 3.0, 2.0 / 3.0, 0.0000004, 0.9999996}});
+  record.objects.push_back({std::nullopt, 0, "x", 0.123456789, {1.0 / 3.0, 2.0 / 3.0, 0.0000004, 0.9999996}});
   const std::string json = rw::schema::to_json(record);
   EXPECT_NE(json.find("\"confidence\":0.123457"), std::string::npos) << json;
   EXPECT_NE(json.find("\"x\":0.333333,\"y\":0.666667,\"w\":0,\"h\":1"), std::string::npos) << json;
@@ -54,7 +54,7 @@ TEST(FrameRecord, EscapesStrings) {
 
 TEST(FrameRecord, NonFiniteConfidenceIsNull) {
   FrameRecord record;
-  record.objects.push_back({0, "x", std::numeric_limits<double>::quiet_NaN(), {}});
+  record.objects.push_back({std::nullopt, 0, "x", std::numeric_limits<double>::quiet_NaN(), {}});
   EXPECT_NE(rw::schema::to_json(record).find("\"confidence\":null"), std::string::npos);
 }
 

@@ -39,22 +39,41 @@ void register_metas() {
   detection_frame_info();
 }
 
-void add_detection(GstBuffer *buffer, const BoxPx &box, int frame_w, int frame_h,
-                   const Detection &detection) {
+void add_object(GstBuffer *buffer, const Object &object, int frame_w, int frame_h) {
+  const BoxPx &box = object.box;
   const double x1 = std::clamp(box.x, 0.0, double(frame_w));
   const double y1 = std::clamp(box.y, 0.0, double(frame_h));
   const double x2 = std::clamp(box.x + box.w, x1, double(frame_w));
   const double y2 = std::clamp(box.y + box.h, y1, double(frame_h));
   const guint rx = whole_px(x1), ry = whole_px(y1);
+  const char *label = object.detection ? object.detection->label.c_str() : "object";
   GstVideoRegionOfInterestMeta *roi = gst_buffer_add_video_region_of_interest_meta(
-      buffer, detection.label.c_str(), rx, ry, whole_px(x2) - rx, whole_px(y2) - ry);
-  gst_video_region_of_interest_meta_add_param(
-      roi,
-      gst_structure_new(kDetectionParam, kFieldClassId, G_TYPE_INT, detection.class_id, kFieldLabel,
-                        G_TYPE_STRING, detection.label.c_str(), kFieldConfidence, G_TYPE_DOUBLE,
-                        detection.confidence, kFieldXMin, G_TYPE_DOUBLE, x1 / frame_w, kFieldYMin,
-                        G_TYPE_DOUBLE, y1 / frame_h, kFieldXMax, G_TYPE_DOUBLE, x2 / frame_w,
-                        kFieldYMax, G_TYPE_DOUBLE, y2 / frame_h, nullptr));
+      buffer, label, rx, ry, whole_px(x2) - rx, whole_px(y2) - ry);
+  if (const auto &d = object.detection) {
+    gst_video_region_of_interest_meta_add_param(
+        roi, gst_structure_new(kDetectionParam, kFieldClassId, G_TYPE_INT, d->class_id,
+                               kFieldLabel, G_TYPE_STRING, d->label.c_str(), kFieldConfidence,
+                               G_TYPE_DOUBLE, d->confidence, kFieldXMin, G_TYPE_DOUBLE,
+                               x1 / frame_w, kFieldYMin, G_TYPE_DOUBLE, y1 / frame_h, kFieldXMax,
+                               G_TYPE_DOUBLE, x2 / frame_w, kFieldYMax, G_TYPE_DOUBLE,
+                               y2 / frame_h, nullptr));
+  }
+  if (const auto &t = object.tracking) {
+    gst_video_region_of_interest_meta_add_param(
+        roi, gst_structure_new(kTrackingParam, kFieldId, G_TYPE_UINT64, t->id, kFieldState,
+                               G_TYPE_STRING, t->state.c_str(), kFieldAge, G_TYPE_UINT, t->age,
+                               kFieldHits, G_TYPE_UINT, t->hits, nullptr));
+  }
+}
+
+void remove_objects(GstBuffer *buffer) {
+  gst_buffer_foreach_meta(
+      buffer,
+      [](GstBuffer *, GstMeta **meta, gpointer) -> gboolean {
+        if ((*meta)->info->api == GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE) *meta = nullptr;
+        return TRUE;
+      },
+      nullptr);
 }
 
 std::vector<Object> read_objects(GstBuffer *buffer, int frame_w, int frame_h) {
@@ -64,7 +83,7 @@ std::vector<Object> read_objects(GstBuffer *buffer, int frame_w, int frame_h) {
              buffer, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)) {
     auto *roi = reinterpret_cast<GstVideoRegionOfInterestMeta *>(meta);
     const GstStructure *s = gst_video_region_of_interest_meta_get_param(roi, kDetectionParam);
-    Object object{box_of(roi, s, frame_w, frame_h), std::nullopt};
+    Object object{box_of(roi, s, frame_w, frame_h), std::nullopt, std::nullopt};
     if (s != nullptr) {
       Detection d;
       const gchar *label = gst_structure_get_string(s, kFieldLabel);
@@ -72,6 +91,15 @@ std::vector<Object> read_objects(GstBuffer *buffer, int frame_w, int frame_h) {
       gst_structure_get_int(s, kFieldClassId, &d.class_id);
       gst_structure_get_double(s, kFieldConfidence, &d.confidence);
       object.detection = std::move(d);
+    }
+    if (const GstStructure *t = gst_video_region_of_interest_meta_get_param(roi, kTrackingParam)) {
+      Tracking tracking;
+      const gchar *track_state = gst_structure_get_string(t, kFieldState);
+      tracking.state = track_state != nullptr ? track_state : "";
+      gst_structure_get_uint64(t, kFieldId, &tracking.id);
+      gst_structure_get_uint(t, kFieldAge, &tracking.age);
+      gst_structure_get_uint(t, kFieldHits, &tracking.hits);
+      object.tracking = std::move(tracking);
     }
     objects.push_back(std::move(object));
   }

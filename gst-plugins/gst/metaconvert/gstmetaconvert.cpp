@@ -4,7 +4,8 @@
  *
  * Turns the roadwatch metadata of each video frame into one `roadwatch/1` JSON record
  * (docs/schema/roadwatch-1.schema.json) followed by a newline, so analytics can be written
- * to a file or any byte sink without Redis. Reads the ROI metas and their `detection` params;
+ * to a file or any byte sink without Redis. Reads the ROI metas and their `detection` and
+ * `tracking` params (track_id);
  * frame_number counts frames from the start of each stream; pts_ns is the buffer PTS
  * (absent when the buffer has none); ts_unix_ms is the wall clock when the record is made.
  *
@@ -74,9 +75,13 @@ static rw::schema::FrameRecord make_record(GstMetaConvert *self, GstBuffer *buff
   for (const rw::meta::Object &object : objects) {
     if (!object.detection) continue;
     const rw::meta::BoxPx &b = object.box;
-    record.objects.push_back(
-        {object.detection->class_id, object.detection->label, object.detection->confidence,
-         rw::schema::normalise_box(b.x, b.y, b.w, b.h, record.frame_w, record.frame_h)});
+    rw::schema::ObjectRecord out;
+    if (object.tracking) out.track_id = object.tracking->id;
+    out.class_id = object.detection->class_id;
+    out.label = object.detection->label;
+    out.confidence = object.detection->confidence;
+    out.bbox = rw::schema::normalise_box(b.x, b.y, b.w, b.h, record.frame_w, record.frame_h);
+    record.objects.push_back(std::move(out));
   }
   return record;
 }

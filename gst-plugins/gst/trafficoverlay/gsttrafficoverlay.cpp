@@ -3,7 +3,7 @@
  * @title: trafficoverlay
  *
  * Burns the roadwatch metadata into the picture: one box per object in a colour per class,
- * with "label confidence" above it. For recordings and MJPEG previews; the analytics
+ * with "#track-id label confidence" above it. For recordings and MJPEG previews; the analytics
  * elements never draw. Works on packed RGB frames, so put a videoconvert in front of it.
  *
  * ## Example launch line
@@ -82,6 +82,7 @@ static GstFlowReturn gst_traffic_overlay_transform_frame_ip(GstVideoFilter *filt
     } else {
       drawn.has_caption = false;
     }
+    if (object.tracking) drawn.track_id = object.tracking->id;
     objects.push_back(std::move(drawn));
   }
   try {

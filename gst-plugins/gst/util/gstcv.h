@@ -10,8 +10,12 @@
 
 #include "rw/detect/image.hpp"
 
+// Caps of the raw video image_view() can read, for elements that look at pixels.
+#define RW_IMAGE_VIEW_CAPS GST_VIDEO_CAPS_MAKE("{ BGR, RGB, BGRx, RGBx, BGRA, RGBA, I420, NV12 }")
+
 namespace rw::gst {
 
+// The formats of RW_IMAGE_VIEW_CAPS; nullopt for any other.
 std::optional<rw::detect::PixelFormat> pixel_format(GstVideoFormat format);
 
 // The frame must be mapped and its format one pixel_format() knows.

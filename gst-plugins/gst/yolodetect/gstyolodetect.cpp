@@ -108,12 +108,10 @@ G_DEFINE_TYPE_WITH_CODE(GstYoloDetect, gst_yolo_detect, GST_TYPE_VIDEO_FILTER,
                                                 "YOLO object detection"));
 GST_ELEMENT_REGISTER_DEFINE(yolodetect, "yolodetect", GST_RANK_NONE, GST_TYPE_YOLO_DETECT);
 
-#define VIDEO_CAPS GST_VIDEO_CAPS_MAKE("{ BGR, RGB, BGRx, RGBx, BGRA, RGBA, I420, NV12 }")
-
-static GstStaticPadTemplate sink_template =
-    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(VIDEO_CAPS));
-static GstStaticPadTemplate src_template =
-    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(VIDEO_CAPS));
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(RW_IMAGE_VIEW_CAPS));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(RW_IMAGE_VIEW_CAPS));
 
 #define GST_TYPE_YOLO_DETECT_MODEL_TYPE (gst_yolo_detect_model_type_get_type())
 static GType gst_yolo_detect_model_type_get_type() {
@@ -307,9 +305,11 @@ static GstFlowReturn gst_yolo_detect_transform_ip(GstBaseTransform *trans, GstBu
   const int height = GST_VIDEO_INFO_HEIGHT(&filter->in_info);
   try {
     for (const det::Detection &d : run_detector(self, buffer, settings)) {
-      const rw::meta::BoxPx box{d.box.x1, d.box.y1, d.box.width(), d.box.height()};
-      rw::meta::add_detection(buffer, box, width, height,
-                              {d.class_id, det::label_for(d.class_id, state.labels), d.score});
+      const rw::meta::Object object{
+          {d.box.x1, d.box.y1, d.box.width(), d.box.height()},
+          rw::meta::Detection{d.class_id, det::label_for(d.class_id, state.labels), d.score},
+          std::nullopt};
+      rw::meta::add_object(buffer, object, width, height);
     }
   } catch (const std::exception &e) {
     GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Detection failed: %s", e.what()), (nullptr));

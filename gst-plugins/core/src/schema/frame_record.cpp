@@ -41,6 +41,7 @@ std::string to_json(const FrameRecord &record) {
   json.key("objects").begin_array();
   for (const ObjectRecord &object : record.objects) {
     json.begin_object();
+    if (object.track_id) json.key("track_id").value(*object.track_id);
     json.key("class_id").value(object.class_id);
     json.key("label").value(object.label);
     json.key("confidence").value(round6(object.confidence));

@@ -15,6 +15,7 @@ struct NormBox {
 };
 
 struct ObjectRecord {
+  std::optional<std::uint64_t> track_id;  // absent without a tracker
   int class_id = 0;
   std::string label;
   double confidence = 0;
