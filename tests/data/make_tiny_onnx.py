@@ -1,19 +1,21 @@
 #!/usr/bin/python3
-"""Regenerates the tiny ONNX fixtures of tests/unit/test_onnx_model_info.cpp.
+"""Writes the tiny ONNX fixtures of tests/unit/test_onnx_model_info.cpp into OUTDIR.
 
-Run with Debian's python3 (python3-onnx): /usr/bin/python3 tests/data/make_tiny_onnx.py
+The build runs it (tests/unit/CMakeLists.txt); by hand, with Debian's python3 (python3-onnx):
+/usr/bin/python3 tests/data/make_tiny_onnx.py OUTDIR
 
 tiny_model.onnx          input "images" 1x3x64x64; the weight "bias" is also listed as a graph
                          input, first, the way old exporters did, so readers must skip it.
 tiny_model_dynamic.onnx  input "images" batch x3x64x64 with a symbolic batch dimension.
+not_a_model.onnx         a line of text with an .onnx name, as a user might pass by mistake.
 """
 import os
+import sys
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def make_model(batch_dim, with_initializer_input):
@@ -29,5 +31,11 @@ def make_model(batch_dim, with_initializer_input):
     return model
 
 
-onnx.save(make_model(1, True), os.path.join(HERE, "tiny_model.onnx"))
-onnx.save(make_model("batch", False), os.path.join(HERE, "tiny_model_dynamic.onnx"))
+if len(sys.argv) != 2:
+    sys.exit(__doc__)
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+onnx.save(make_model(1, True), os.path.join(out, "tiny_model.onnx"))
+onnx.save(make_model("batch", False), os.path.join(out, "tiny_model_dynamic.onnx"))
+with open(os.path.join(out, "not_a_model.onnx"), "w") as f:
+    f.write("This is not an onnx model\n")

@@ -33,9 +33,6 @@ GstBuffer *video_frame(GstVideoFormat format, int width, int height, GstClockTim
 std::string synthetic_model(const char *name) {
   return std::string(RW_SYNTHETIC_MODELS_DIR) + "/" + name;
 }
-std::string test_data(const char *name) {
-  return std::string(RW_TEST_DATA_DIR) + "/" + name;
-}
 
 std::vector<std::string> bus_messages(GstBus *bus, GstMessageType type) {
   std::vector<std::string> texts;

@@ -21,9 +21,8 @@ GstBuffer *video_frame(GstVideoFormat format, int width, int height, GstClockTim
 
 GstCaps *video_caps(GstVideoFormat format, int width, int height);
 
-// Synthetic models made by the ctest fixture, and tests/data files.
+// Synthetic models made by the ctest fixture.
 std::string synthetic_model(const char *name);
-std::string test_data(const char *name);
 
 // Element state change result after asking for PLAYING, with the error text it posted (if any).
 struct StartResult {

@@ -2,6 +2,9 @@
 // clean failures at start, interval handling, and properties changed while frames flow.
 #include <gtest/gtest.h>
 
+#include <glib/gstdio.h>
+#include <unistd.h>
+
 #include <string>
 
 #include "harness.h"
@@ -37,8 +40,15 @@ TEST(YoloDetect, FailsOnMissingModel) {
 
 // A file that is not ONNX is called that, not a protobuf trace.
 TEST(YoloDetect, FailsOnNonOnnxFile) {
-  const std::string error = start_error(make_detector(rw::test::test_data("not_a_model.onnx")));
+  gchar *path = nullptr;
+  const gint fd = g_file_open_tmp("rw-XXXXXX.onnx", &path, nullptr);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  ASSERT_TRUE(g_file_set_contents(path, "This is not an onnx model\n", -1, nullptr));
+  const std::string error = start_error(make_detector(path));
   EXPECT_NE(error.find("not an ONNX model"), std::string::npos) << error;
+  g_unlink(path);
+  g_free(path);
 }
 
 // A model whose output fits no YOLO layout fails at start with the shape in the message.

@@ -13,7 +13,7 @@
 namespace rw::detect {
 namespace {
 
-const std::string kDataDir = RW_TEST_DATA_DIR;
+const std::string kDataDir = RW_GENERATED_DATA_DIR;  // made by tests/data/make_tiny_onnx.py
 
 std::string read_bytes(const std::string &path) {
   std::ifstream file(path, std::ios::binary);
