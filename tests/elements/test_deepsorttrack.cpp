@@ -211,10 +211,15 @@ TEST_F(DeepSortTrack, StressPropertiesWhileStreaming) {
   g_value_set_int(&budget, 2);
   GstHarnessThread *t1 = gst_harness_stress_property_start_full(h_, "max-age", &age, 0);
   GstHarnessThread *t2 = gst_harness_stress_property_start_full(h_, "nn-budget", &budget, 0);
-  for (int f = 0; f < 300; ++f) {
+  // At least 300 frames, and on until both stress threads have set their value at least once
+  // (they may not be scheduled before a fast stream ends); bounded so it cannot hang.
+  int max_age = 0, nn_budget = 0;
+  for (int f = 0; f < 300 || max_age != 3 || nn_budget != 2; ++f) {
+    ASSERT_LT(f, 100000) << "the property threads never ran";
     const auto objects = push({car(f % 100), car(f % 100, 100, 300)});
     std::set<guint64> ids;
     for (const auto &o : objects) EXPECT_TRUE(ids.insert(o.tracking->id).second);
+    g_object_get(h_->element, "max-age", &max_age, "nn-budget", &nn_budget, nullptr);
   }
   EXPECT_GT(gst_harness_stress_thread_stop(t1), 0u);
   EXPECT_GT(gst_harness_stress_thread_stop(t2), 0u);

@@ -208,10 +208,19 @@ TEST_F(YoloDetectRunning, StressPropertiesWhileStreaming) {
   GstHarnessThread *t1 =
       gst_harness_stress_property_start_full(h_, "score-threshold", &threshold, 0);
   GstHarnessThread *t2 = gst_harness_stress_property_start_full(h_, "classes", &classes, 0);
-  for (int i = 0; i < 200; ++i) {
+  // At least 200 frames, and on until both stress threads have set their value at least once.
+  gfloat threshold_seen = 0;
+  gchar *classes_seen = nullptr;
+  for (int i = 0; i < 200 || threshold_seen != 0.6f || g_strcmp0(classes_seen, "sedan,van") != 0;
+       ++i) {
+    ASSERT_LT(i, 100000) << "the property threads never ran";
     const auto objects = push(GST_SECOND * i / 30);
     EXPECT_LE(objects.size(), 4u);
+    g_free(classes_seen);
+    g_object_get(h_->element, "score-threshold", &threshold_seen, "classes", &classes_seen,
+                 nullptr);
   }
+  g_free(classes_seen);
   EXPECT_GT(gst_harness_stress_thread_stop(t1), 0u);
   EXPECT_GT(gst_harness_stress_thread_stop(t2), 0u);
   g_value_unset(&threshold);

@@ -255,7 +255,8 @@ static GstFlowReturn gst_deep_sort_track_transform_ip(GstBaseTransform *trans, G
   std::vector<trk::TrackOutput> tracks;
   const bool inferred = rw::meta::inferred(buffer).value_or(true);
   try {
-    state.tracker->set_config(settings.tracker);
+    // Properties change rarely; re-applying them would walk every gallery on every frame.
+    if (!(state.tracker->config() == settings.tracker)) state.tracker->set_config(settings.tracker);
     if (inferred) {
       inputs = inputs_from(self, rw::meta::read_objects(buffer, width, height),
                            settings.nms_max_overlap);

@@ -21,6 +21,8 @@ struct TrackerConfig {
   float low_threshold = 0.1f;         // second association only: low <= score < high
   double low_max_iou_distance = 0.5;  // gate of the second (low-score) association
   std::size_t max_tracks = 1000;      // bound on live tracks; new ones beyond it are not made
+
+  bool operator==(const TrackerConfig &) const = default;
 };
 
 // One detection of an inferred frame. feature is an L2-normalised appearance descriptor, or
@@ -37,15 +39,15 @@ enum class TrackState { kTentative, kConfirmed };
 const char *to_string(TrackState state);
 
 struct TrackOutput {
-  std::uint64_t id = 0;        // unique, never reused by this tracker (reset() included)
+  std::uint64_t id = 0;  // unique, never reused by this tracker (reset() included)
   TrackState state = TrackState::kTentative;
-  Box box;                     // Kalman estimate after this frame's update or prediction
-  int detection = -1;          // index into this frame's inputs, -1 when unmatched
+  Box box;             // Kalman estimate after this frame's update or prediction
+  int detection = -1;  // index into this frame's inputs, -1 when unmatched
   int class_id = 0;
-  float score = 0;             // score of the last matched detection
-  std::uint32_t age = 0;       // frames since the track was created
-  std::uint32_t hits = 0;      // frames with a matched detection
-  std::uint32_t misses = 0;    // frames since the last matched detection
+  float score = 0;           // score of the last matched detection
+  std::uint32_t age = 0;     // frames since the track was created
+  std::uint32_t hits = 0;    // frames with a matched detection
+  std::uint32_t misses = 0;  // frames since the last matched detection
 };
 
 // DeepSORT (Wojke et al. 2017) with ByteTrack's second association round for low-score
