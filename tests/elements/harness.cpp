@@ -6,7 +6,10 @@ namespace rw::test {
 
 void add_detection(GstBuffer *buffer, const rw::meta::BoxPx &box, int frame_w, int frame_h,
                    const rw::meta::Detection &detection) {
-  rw::meta::add_object(buffer, {box, detection, std::nullopt}, frame_w, frame_h);
+  rw::meta::Object object;
+  object.box = box;
+  object.detection = detection;
+  rw::meta::add_object(buffer, object, frame_w, frame_h);
 }
 
 GstCaps *video_caps(GstVideoFormat format, int width, int height) {

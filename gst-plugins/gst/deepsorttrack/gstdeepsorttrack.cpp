@@ -295,7 +295,9 @@ static GstFlowReturn gst_deep_sort_track_transform_ip(GstBaseTransform *trans, G
                                  ? label->second
                                  : "class-" + std::to_string(track.class_id),
                              track.score},
-         rw::meta::Tracking{track.id, trk::to_string(track.state), track.age, track.hits}},
+         rw::meta::Tracking{track.id, trk::to_string(track.state), track.age, track.hits},
+         {},
+         {}},
         width, height);
   }
   return GST_FLOW_OK;

@@ -305,10 +305,10 @@ static GstFlowReturn gst_yolo_detect_transform_ip(GstBaseTransform *trans, GstBu
   const int height = GST_VIDEO_INFO_HEIGHT(&filter->in_info);
   try {
     for (const det::Detection &d : run_detector(self, buffer, settings)) {
-      const rw::meta::Object object{
-          {d.box.x1, d.box.y1, d.box.width(), d.box.height()},
-          rw::meta::Detection{d.class_id, det::label_for(d.class_id, state.labels), d.score},
-          std::nullopt};
+      rw::meta::Object object;
+      object.box = {d.box.x1, d.box.y1, d.box.width(), d.box.height()};
+      object.detection =
+          rw::meta::Detection{d.class_id, det::label_for(d.class_id, state.labels), d.score};
       rw::meta::add_object(buffer, object, width, height);
     }
   } catch (const std::exception &e) {
