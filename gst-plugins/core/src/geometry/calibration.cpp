@@ -1,22 +1,16 @@
 #include "rw/geometry/calibration.hpp"
 
-#include <algorithm>
-#include <array>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 
-#include <nlohmann/json.hpp>
 #include <opencv2/calib3d.hpp>
 
-#include "rw/common/error.hpp"
+#include "config/json_config.hpp"
 
 namespace rw::geometry {
 namespace {
 
-using nlohmann::json;
+using config::Json;
+using config::JsonConfigReader;
 
 constexpr std::size_t kMinPairs = 4;
 constexpr double kMetresPerFoot = 0.3048;
@@ -26,46 +20,30 @@ constexpr double kMetresPerFoot = 0.3048;
 constexpr double kMinSpreadRatio = 1e-6;
 // Smallest/largest singular value of a usable homography; below this it has no stable inverse.
 constexpr double kMinConditionRatio = 1e-12;
-constexpr std::array<std::string_view, 6> kKeys = {"image_points",  "world_points", "homography",
-                                                   "camera_matrix", "dist_coeffs",  "units"};
-
-[[noreturn]] void fail(std::string_view origin, const std::string &what) {
-  throw Error("calibration " + std::string(origin) + ": " + what);
-}
-
-double finite_number(const json &value, std::string_view origin, const std::string &where) {
-  if (!value.is_number()) fail(origin, where + " must be a number, got " + value.dump());
-  const double x = value.get<double>();
-  if (!std::isfinite(x)) fail(origin, where + " is not finite");
-  return x;
-}
-
-std::vector<cv::Point2d> read_points(const json &doc, const char *key, std::string_view origin) {
+std::vector<cv::Point2d> read_points(const Json &doc, const char *key,
+                                     const JsonConfigReader &reader) {
   std::vector<cv::Point2d> points;
   if (!doc.contains(key)) return points;
-  const json &list = doc.at(key);
-  if (!list.is_array()) fail(origin, std::string("\"") + key + "\" must be an array of [x, y]");
+  const Json &list = doc.at(key);
+  if (!list.is_array()) reader.fail(std::string("\"") + key + "\" must be an array of [x, y]");
   for (std::size_t i = 0; i < list.size(); ++i) {
-    const std::string where = std::string(key) + "[" + std::to_string(i) + "]";
-    const json &p = list[i];
-    if (!p.is_array() || p.size() != 2) fail(origin, where + " must be a pair [x, y]");
-    points.emplace_back(finite_number(p[0], origin, where), finite_number(p[1], origin, where));
+    points.push_back(reader.point(list[i], std::string(key) + "[" + std::to_string(i) + "]"));
   }
   return points;
 }
 
-cv::Matx33d read_matrix(const json &doc, const char *key, std::string_view origin) {
-  const json &rows = doc.at(key);
+cv::Matx33d read_matrix(const Json &doc, const char *key, const JsonConfigReader &reader) {
+  const Json &rows = doc.at(key);
   const std::string what = std::string("\"") + key + "\" must be a 3x3 array of rows";
-  if (!rows.is_array() || rows.size() != 3) fail(origin, what);
+  if (!rows.is_array() || rows.size() != 3) reader.fail(what);
   cv::Matx33d m;
   for (int r = 0; r < 3; ++r) {
-    const json &row = rows[static_cast<std::size_t>(r)];
-    if (!row.is_array() || row.size() != 3) fail(origin, what);
+    const Json &row = rows[static_cast<std::size_t>(r)];
+    if (!row.is_array() || row.size() != 3) reader.fail(what);
     for (int c = 0; c < 3; ++c) {
       const std::string where =
           std::string(key) + "[" + std::to_string(r) + "][" + std::to_string(c) + "]";
-      m(r, c) = finite_number(row[static_cast<std::size_t>(c)], origin, where);
+      m(r, c) = reader.finite_number(row[static_cast<std::size_t>(c)], where);
     }
   }
   return m;
@@ -73,7 +51,7 @@ cv::Matx33d read_matrix(const json &doc, const char *key, std::string_view origi
 
 // Throws when the points lie (nearly) on one line.
 void check_spread(const std::vector<cv::Point2d> &points, const char *key,
-                  std::string_view origin) {
+                  const JsonConfigReader &reader) {
   cv::Point2d mean(0, 0);
   for (const auto &p : points) mean += p;
   mean *= 1.0 / static_cast<double>(points.size());
@@ -88,17 +66,18 @@ void check_spread(const std::vector<cv::Point2d> &points, const char *key,
   const double root = std::hypot(0.5 * (sxx - syy), sxy);
   const double largest = half_trace + root, smallest = half_trace - root;
   if (!(largest > 0) || smallest <= kMinSpreadRatio * largest) {
-    fail(origin, std::string("\"") + key +
-                     "\" are (nearly) collinear or coincident; pick points spread over the "
-                     "road plane, not along one line");
+    reader.fail(std::string("\"") + key +
+                "\" are (nearly) collinear or coincident; pick points spread over the "
+                "road plane, not along one line");
   }
 }
 
-void check_invertible(const cv::Matx33d &h, std::string_view origin, const std::string &what) {
+void check_invertible(const cv::Matx33d &h, const JsonConfigReader &reader,
+                      const std::string &what) {
   cv::Vec3d singular_values;
   cv::SVD::compute(h, singular_values, cv::SVD::NO_UV);
   if (!(singular_values[2] > kMinConditionRatio * singular_values[0])) {
-    fail(origin, what + " is singular (not invertible)");
+    reader.fail(what + " is singular (not invertible)");
   }
 }
 
@@ -164,36 +143,35 @@ cv::Point2d undistort(const Calibration &c, cv::Point2d image_px) {
   return dst.at<cv::Point2d>(0);
 }
 
-void read_lens(const json &doc, Calibration &c, std::string_view origin) {
+void read_lens(const Json &doc, Calibration &c, const JsonConfigReader &reader) {
   if (doc.contains("camera_matrix")) {
-    const cv::Matx33d k = read_matrix(doc, "camera_matrix", origin);
+    const cv::Matx33d k = read_matrix(doc, "camera_matrix", reader);
     if (!(k(0, 0) > 0 && k(1, 1) > 0) || k(2, 0) != 0 || k(2, 1) != 0 || k(2, 2) != 1) {
-      fail(origin,
-           "\"camera_matrix\" must be [[fx, 0, cx], [0, fy, cy], [0, 0, 1]] with fx, fy > 0");
+      reader.fail(
+          "\"camera_matrix\" must be [[fx, 0, cx], [0, fy, cy], [0, 0, 1]] with fx, fy > 0");
     }
     c.camera_matrix = k;
   }
   if (doc.contains("dist_coeffs")) {
-    const json &d = doc.at("dist_coeffs");
+    const Json &d = doc.at("dist_coeffs");
     if (!d.is_array() || (d.size() != 4 && d.size() != 5 && d.size() != 8)) {
-      fail(origin,
-           "\"dist_coeffs\" must be an array of 4, 5 or 8 numbers (k1, k2, p1, p2[, k3[, "
-           "k4, k5, k6]])");
+      reader.fail(
+          "\"dist_coeffs\" must be an array of 4, 5 or 8 numbers (k1, k2, p1, p2[, k3[, "
+          "k4, k5, k6]])");
     }
-    if (!c.camera_matrix) fail(origin, "\"dist_coeffs\" needs a \"camera_matrix\"");
+    if (!c.camera_matrix) reader.fail("\"dist_coeffs\" needs a \"camera_matrix\"");
     for (std::size_t i = 0; i < d.size(); ++i) {
-      c.dist_coeffs.push_back(
-          finite_number(d[i], origin, "dist_coeffs[" + std::to_string(i) + "]"));
+      c.dist_coeffs.push_back(reader.finite_number(d[i], "dist_coeffs[" + std::to_string(i) + "]"));
     }
   }
 }
 
-double read_units_scale(const json &doc, std::string_view origin) {
+double read_units_scale(const Json &doc, const JsonConfigReader &reader) {
   if (!doc.contains("units")) return 1.0;
-  const json &u = doc.at("units");
+  const Json &u = doc.at("units");
   if (u == "metres") return 1.0;
   if (u == "feet") return kMetresPerFoot;
-  fail(origin, "\"units\" must be \"metres\" or \"feet\", got " + u.dump());
+  reader.fail("\"units\" must be \"metres\" or \"feet\", got " + u.dump());
 }
 
 }  // namespace
@@ -218,50 +196,39 @@ double Calibration::metres_per_pixel_at(cv::Point2d image_px) const {
 }
 
 Calibration parse_calibration(std::string_view json_text, std::string_view origin) {
-  json doc;
-  try {
-    doc = json::parse(json_text);
-  } catch (const json::parse_error &e) {
-    fail(origin, std::string("malformed JSON: ") + e.what());
-  } catch (const json::out_of_range &e) {
-    fail(origin, std::string("a number is out of range: ") + e.what());
-  }
-  if (!doc.is_object()) fail(origin, "must be a JSON object");
-  for (const auto &item : doc.items()) {
-    if (std::find(kKeys.begin(), kKeys.end(), item.key()) == kKeys.end()) {
-      fail(origin, "unknown key \"" + item.key() +
-                       "\" (known: image_points, world_points, homography, camera_matrix, "
-                       "dist_coeffs, units)");
-    }
-  }
+  const JsonConfigReader reader("calibration", origin);
+  const Json doc = reader.parse_object(json_text, "\"image_points\" and \"world_points\"");
+  reader.expect_only_keys(
+      doc, {"image_points", "world_points", "homography", "camera_matrix", "dist_coeffs", "units"},
+      "top level");
 
   Calibration c;
-  read_lens(doc, c, origin);
-  const double scale_m = read_units_scale(doc, origin);
-  std::vector<cv::Point2d> image_px = read_points(doc, "image_points", origin);
-  std::vector<cv::Point2d> world_m = read_points(doc, "world_points", origin);
+  read_lens(doc, c, reader);
+  const double scale_m = read_units_scale(doc, reader);
+  std::vector<cv::Point2d> image_px = read_points(doc, "image_points", reader);
+  std::vector<cv::Point2d> world_m = read_points(doc, "world_points", reader);
   for (auto &p : world_m) p *= scale_m;
   if (image_px.size() != world_m.size()) {
-    fail(origin, "\"image_points\" has " + std::to_string(image_px.size()) +
-                     " points but \"world_points\" has " + std::to_string(world_m.size()) +
-                     "; they must pair up one to one");
+    reader.fail("\"image_points\" has " + std::to_string(image_px.size()) +
+                " points but \"world_points\" has " + std::to_string(world_m.size()) +
+                "; they must pair up one to one");
   }
   c.point_pairs = image_px.size();
   for (auto &p : image_px) p = undistort(c, p);
 
   if (doc.contains("homography")) {
     const cv::Matx33d units = cv::Matx33d::diag({scale_m, scale_m, 1.0});
-    c.image_to_world = units * read_matrix(doc, "homography", origin);
-    check_invertible(c.image_to_world, origin, "\"homography\"");
+    c.image_to_world = units * read_matrix(doc, "homography", reader);
+    check_invertible(c.image_to_world, reader, "\"homography\"");
   } else {
     if (c.point_pairs < kMinPairs) {
-      fail(origin, "needs at least 4 image/world point pairs (or a \"homography\"), got " +
-                       std::to_string(c.point_pairs));
+      reader.fail("needs at least 4 image/world point pairs (or a \"homography\"), got " +
+                  std::to_string(c.point_pairs));
     }
-    check_spread(image_px, "image_points", origin);
-    check_spread(world_m, "world_points", origin);
+    check_spread(image_px, "image_points", reader);
+    check_spread(world_m, "world_points", reader);
     c.image_to_world = fit_homography(image_px, world_m);
-    check_invertible(c.image_to_world, origin,
+    check_invertible(c.image_to_world, reader,
                      "the homography fitted to the point pairs (3 of them collinear?)");
   }
   c.world_to_image = c.image_to_world.inv();
@@ -277,13 +244,7 @@ Calibration parse_calibration(std::string_view json_text, std::string_view origi
 }
 
 Calibration load_calibration_file(const std::string &path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file)
-    throw Error("calibration file " + path + ": cannot open (" + std::strerror(errno) + ")");
-  std::ostringstream text;
-  text << file.rdbuf();
-  if (file.bad()) throw Error("calibration file " + path + ": read failed");
-  return parse_calibration(text.str(), path);
+  return parse_calibration(config::read_config_file(path, "calibration file"), path);
 }
 
 }  // namespace rw::geometry

@@ -1,35 +1,22 @@
 #include "rw/zones/config.hpp"
 
-#include <cmath>
-#include <fstream>
 #include <set>
-#include <sstream>
 
-#include <nlohmann/json.hpp>
-
+#include "config/json_config.hpp"
 #include "rw/common/error.hpp"
 
 namespace rw::zones {
 namespace {
 
-using nlohmann::json;
+using config::Json;
 
-class Parser {
+// Config parsing on top of the shared JSON reader: names unique across zones and lines, point
+// lists bounded and, when normalized, inside the unit square.
+class Parser : public config::JsonConfigReader {
  public:
-  explicit Parser(std::string_view origin) : origin_(origin) {}
+  explicit Parser(std::string_view origin) : JsonConfigReader("zones config", origin) {}
 
-  [[noreturn]] void fail(const std::string &what) const {
-    throw Error("zones config " + origin_ + ": " + what);
-  }
-
-  void expect_only_keys(const json &object, const std::set<std::string> &allowed,
-                        const std::string &where) const {
-    for (const auto &item : object.items()) {
-      if (!allowed.contains(item.key())) fail(where + ": unknown key \"" + item.key() + "\"");
-    }
-  }
-
-  std::string name(const json &object, const std::string &where) {
+  std::string name(const Json &object, const std::string &where) {
     const auto it = object.find("name");
     if (it == object.end() || !it->is_string() || it->get<std::string>().empty()) {
       fail(where + ": needs a non-empty string \"name\"");
@@ -41,7 +28,7 @@ class Parser {
     return value;
   }
 
-  std::vector<cv::Point2d> points(const json &object, const char *key, const std::string &where,
+  std::vector<cv::Point2d> points(const Json &object, const char *key, const std::string &where,
                                   bool normalized) const {
     const auto it = object.find(key);
     if (it == object.end() || !it->is_array()) {
@@ -51,13 +38,9 @@ class Parser {
       fail(where + ": more than " + std::to_string(kMaxPolygonPoints) + " points");
     }
     std::vector<cv::Point2d> result;
-    for (const json &p : *it) {
+    for (const Json &p : *it) {
       const std::string at = where + " point " + std::to_string(result.size());
-      if (!p.is_array() || p.size() != 2 || !p[0].is_number() || !p[1].is_number()) {
-        fail(at + ": expected [x, y] with two numbers, got " + p.dump());
-      }
-      const cv::Point2d point(p[0].get<double>(), p[1].get<double>());
-      if (!std::isfinite(point.x) || !std::isfinite(point.y)) fail(at + ": not a finite number");
+      const cv::Point2d point = this->point(p, at);
       if (normalized && (point.x < 0 || point.x > 1 || point.y < 0 || point.y > 1)) {
         fail(at + ": " + p.dump() + " is outside [0, 1] but \"normalized\" is true");
       }
@@ -67,12 +50,11 @@ class Parser {
   }
 
  private:
-  std::string origin_;
   std::set<std::string> names_;  // bounded by kMaxZones + kMaxLines
 };
 
-const json &array_or_empty(const json &root, const char *key, const Parser &parser) {
-  static const json kEmpty = json::array();
+const Json &array_or_empty(const Json &root, const char *key, const Parser &parser) {
+  static const Json kEmpty = Json::array();
   const auto it = root.find(key);
   if (it == root.end()) return kEmpty;
   if (!it->is_array()) parser.fail(std::string("\"") + key + "\" must be an array");
@@ -102,19 +84,7 @@ ZoneConfig ZoneConfig::to_pixels(int frame_w, int frame_h) const {
 
 ZoneConfig parse_zone_config(std::string_view text, std::string_view origin) {
   Parser parser(origin);
-  json root;
-  try {
-    root = json::parse(text);
-  } catch (const json::parse_error &e) {
-    // what() reads "[json.exception.parse_error.101] parse error at line L, column C: ...".
-    const std::string what = e.what();
-    const std::size_t start = what.find("] ");
-    parser.fail("malformed JSON, " + (start == std::string::npos ? what : what.substr(start + 2)));
-  } catch (const json::out_of_range &e) {
-    // nlohmann rejects numbers that overflow a double (1e400) here, before validation.
-    parser.fail(std::string("a number is not finite (") + e.what() + ")");
-  }
-  if (!root.is_object()) parser.fail("expected a JSON object with \"zones\" and/or \"lines\"");
+  const Json root = parser.parse_object(text, "\"zones\" and/or \"lines\"");
   parser.expect_only_keys(root, {"zones", "lines", "normalized"}, "top level");
 
   ZoneConfig config;
@@ -122,8 +92,8 @@ ZoneConfig parse_zone_config(std::string_view text, std::string_view origin) {
     if (!it->is_boolean()) parser.fail("\"normalized\" must be true or false");
     config.normalized = it->get<bool>();
   }
-  const json &zones = array_or_empty(root, "zones", parser);
-  const json &lines = array_or_empty(root, "lines", parser);
+  const Json &zones = array_or_empty(root, "zones", parser);
+  const Json &lines = array_or_empty(root, "lines", parser);
   if (zones.empty() && lines.empty()) parser.fail("defines no zones and no lines");
   if (zones.size() > kMaxZones || lines.size() > kMaxLines) {
     parser.fail("more than " + std::to_string(kMaxZones) + " zones or " +
@@ -163,11 +133,7 @@ ZoneConfig parse_zone_config(std::string_view text, std::string_view origin) {
 }
 
 ZoneConfig load_zone_config(const std::string &path) {
-  std::ifstream file(path);
-  if (!file) throw Error("zones config " + path + ": cannot open the file for reading");
-  std::ostringstream text;
-  text << file.rdbuf();
-  return parse_zone_config(text.str(), path);
+  return parse_zone_config(config::read_config_file(path, "zones config"), path);
 }
 
 }  // namespace rw::zones
