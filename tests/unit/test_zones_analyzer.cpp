@@ -214,6 +214,22 @@ TEST(ZoneSpeeding, OneEventPerZoneAndFinishFlushes) {
   EXPECT_EQ(scene.analyzer.summary().violations, 2u);
 }
 
+// A live limit change applies from the next frame and keeps tracks and totals.
+TEST(ZoneSpeeding, SpeedLimitChangeKeepsCounts) {
+  Scene scene(analyzer_config(rectangle_zone(), 0));
+  EXPECT_EQ(scene.step({car(1, 150, 200, 70)}).stats.speeding_count, 0u);  // no limit yet
+  scene.analyzer.set_speed_limit(60);
+  const FrameResult &r = scene.step({car(1, 150, 200, 70)});
+  EXPECT_EQ(r.stats.speeding_count, 1u);
+  EXPECT_EQ(r.stats.total_vehicles, 1u);
+  EXPECT_EQ(scene.of(EventType::kEnter).size(), 1u);  // the track was not restarted
+  scene.step({car(1, 350, 200, 70)});
+  const auto speeding = scene.of(EventType::kSpeeding);
+  ASSERT_EQ(speeding.size(), 1u);
+  EXPECT_DOUBLE_EQ(speeding[0].limit_kmh, 60);
+  EXPECT_THROW(scene.analyzer.set_speed_limit(-1), rw::Error);
+}
+
 TEST(ZoneAnalyzer, LabelFlickerCountsTheFirstLabelOnce) {
   Scene scene(analyzer_config(rectangle_zone()));
   scene.step({car(1, 150, 200, std::nullopt, "car")});

@@ -12,6 +12,7 @@ namespace {
 
 using rw::zones::load_zone_config;
 using rw::zones::parse_zone_config;
+using rw::zones::zone_config_from;
 using rw::zones::ZoneConfig;
 
 // Expects parse_zone_config to throw rw::Error whose message contains every fragment.
@@ -47,6 +48,16 @@ TEST(ZoneConfig, LoadsFileInPixels) {
   EXPECT_EQ(config.lines[0].b, cv::Point2d(640, 100.5));
   // Pixel configs are unchanged by to_pixels.
   EXPECT_EQ(config.to_pixels(1280, 720).zones[0].polygon[1], cv::Point2d(300, 20));
+}
+
+// An element's inline zones win over its file; with neither there is no config.
+TEST(ZoneConfig, InlineJsonWinsOverTheFile) {
+  const std::string inline_json = R"({"lines": [{"name": "inline", "points": [[0, 0], [1, 1]]}]})";
+  const auto config = zone_config_from(inline_json, "/nonexistent/zones.json");
+  ASSERT_TRUE(config);
+  EXPECT_EQ(config->lines[0].name, "inline");
+  EXPECT_EQ(zone_config_from("", ""), std::nullopt);
+  EXPECT_THROW(zone_config_from("", "/nonexistent/zones.json"), rw::Error);
 }
 
 TEST(ZoneConfig, NormalizedResolvesToPixels) {

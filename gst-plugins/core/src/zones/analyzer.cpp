@@ -289,6 +289,11 @@ Summary ZoneAnalyzer::summary() const {
   return summary;
 }
 
+void ZoneAnalyzer::set_speed_limit(double speed_limit_kmh) {
+  if (!(speed_limit_kmh >= 0)) throw Error("zone analyzer: the speed limit must be >= 0");
+  impl_->config.speed_limit_kmh = speed_limit_kmh;
+}
+
 std::size_t ZoneAnalyzer::track_count() const {
   return impl_->tracks.size();
 }

@@ -136,4 +136,11 @@ ZoneConfig load_zone_config(const std::string &path) {
   return parse_zone_config(config::read_config_file(path, "zones config"), path);
 }
 
+std::optional<ZoneConfig> zone_config_from(const std::string &inline_json,
+                                           const std::string &path) {
+  if (!inline_json.empty()) return parse_zone_config(inline_json, "zones property");
+  if (!path.empty()) return load_zone_config(path);
+  return std::nullopt;
+}
+
 }  // namespace rw::zones

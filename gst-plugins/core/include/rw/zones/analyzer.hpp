@@ -114,6 +114,11 @@ class ZoneAnalyzer {
   Summary summary() const;
   std::size_t track_count() const;
 
+  // A new limit from the next update on, keeping tracks and totals (a live change of the
+  // limit must not restart the counts). A stay already over the old limit stays reported.
+  // Throws rw::Error for a negative limit.
+  void set_speed_limit(double speed_limit_kmh);
+
   // Forgets tracks and totals (new stream, flush).
   void reset();
 

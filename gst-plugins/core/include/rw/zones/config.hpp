@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,5 +47,9 @@ ZoneConfig parse_zone_config(std::string_view json, std::string_view origin);
 
 // Reads and parses a file; throws rw::Error naming the path when it cannot be read.
 ZoneConfig load_zone_config(const std::string &path);
+
+// The config of an element's `zones` (inline JSON, which wins) and `zones-file` properties;
+// nullopt when both are empty. Throws like the two above.
+std::optional<ZoneConfig> zone_config_from(const std::string &inline_json, const std::string &path);
 
 }  // namespace rw::zones
