@@ -1,8 +1,10 @@
 #include "plugin_features.h"
 
 #include "deepsorttrack/gstdeepsorttrack.h"
+#include "homographyspeed/gsthomographyspeed.h"
 #include "meta/rwmeta.h"
 #include "metaconvert/gstmetaconvert.h"
+#include "roianalytics/gstroianalytics.h"
 #include "trafficoverlay/gsttrafficoverlay.h"
 #include "yolodetect/gstyolodetect.h"
 
@@ -11,7 +13,9 @@ gboolean rw_register_plugin_features(GstPlugin *plugin) {
   gboolean ok = TRUE;
   ok &= GST_ELEMENT_REGISTER(yolodetect, plugin);
   ok &= GST_ELEMENT_REGISTER(deepsorttrack, plugin);
+  ok &= GST_ELEMENT_REGISTER(homographyspeed, plugin);
   ok &= GST_ELEMENT_REGISTER(metaconvert, plugin);
   ok &= GST_ELEMENT_REGISTER(trafficoverlay, plugin);
+  ok &= GST_ELEMENT_REGISTER(roianalytics, plugin);
   return ok;
 }

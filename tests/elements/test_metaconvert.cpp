@@ -53,6 +53,110 @@ TEST_F(MetaConvert, WritesOneRecordPerFrame) {
             "\"bbox\":{\"x\":0.5,\"y\":0.5,\"w\":0.5,\"h\":0.5}}]}\n");
 }
 
+// A car as the full pipeline describes it: tracked, measured in mph, inside "roi".
+rw::meta::Object tracked_car() {
+  rw::meta::Object car;
+  car.box = {64, 36, 128, 72};
+  car.detection = rw::meta::Detection{2, "car", 0.91};
+  car.tracking = rw::meta::Tracking{5, "confirmed", 12, 11};
+  rw::meta::Kinematics k;
+  k.world_x_m = 3.1;
+  k.world_y_m = 40.2;
+  k.speed = 50;  // 80.4672 km/h
+  k.uncertainty = 1;
+  k.heading_deg = 90;
+  k.valid = true;
+  k.units = rw::meta::SpeedUnit::kMph;
+  car.kinematics = k;
+  car.zones = std::vector<std::string>{"roi"};
+  return car;
+}
+
+rw::zones::Event zone_event(rw::zones::EventType type, std::uint64_t track_id, const char *zone) {
+  rw::zones::Event event;
+  event.type = type;
+  event.track_id = track_id;
+  event.label = track_id != 0 ? "car" : "";
+  event.zone = zone;
+  event.frame_number = 0;
+  event.pts_ns = 1400000000;
+  return event;
+}
+
+// Kinematics, zones and roianalytics' frame meta become the rest of the SPEC §5 record: speeds
+// converted from mph to km/h, a truck without a valid speed keeps only its position, stats
+// and this frame's events.
+TEST_F(MetaConvert, WritesSpeedWorldZonesStatsAndEvents) {
+  GstBuffer *frame = gst_buffer_new();
+  GST_BUFFER_PTS(frame) = 1400000000;
+  rw::meta::add_object(frame, tracked_car(), 640, 360);
+  rw::meta::Object truck;
+  truck.box = {320, 180, 320, 180};
+  truck.detection = rw::meta::Detection{7, "truck", 0.5};
+  truck.tracking = rw::meta::Tracking{9, "confirmed", 3, 3};
+  truck.kinematics = rw::meta::Kinematics{-1.25, 12.5, 0, 0, 0, false, rw::meta::SpeedUnit::kKmh};
+  truck.zones = std::vector<std::string>{};
+  rw::meta::add_object(frame, truck, 640, 360);
+  rw::meta::ZoneFrame zones;
+  zones.stats.total_vehicles = 2;
+  zones.stats.current_in_roi = 1;
+  zones.stats.speeding_count = 1;
+  zones.stats.by_class = {{"car", 1}, {"truck", 1}};
+  zones.stats.line_counts = {{"stop line", 1, 0}};
+  rw::zones::Event cross = zone_event(rw::zones::EventType::kLineCross, 5, "stop line");
+  cross.direction = 1;
+  zones.events = {zone_event(rw::zones::EventType::kEnter, 5, "roi"), cross};
+  rw::meta::set_zone_frame(frame, zones);
+  gst_harness_push(h_, frame);
+  EXPECT_EQ(without_wall_clock(pull_line(h_)),
+            "{\"schema\":\"roadwatch/1\",\"source_id\":\"0\",\"frame_number\":0,"
+            "\"pts_ns\":1400000000,\"ts_unix_ms\":T,\"frame_size\":{\"w\":640,\"h\":360},"
+            "\"objects\":[{\"track_id\":5,\"class_id\":2,\"label\":\"car\",\"confidence\":0.91,"
+            "\"bbox\":{\"x\":0.1,\"y\":0.1,\"w\":0.2,\"h\":0.2},\"speed_kmh\":80.47,"
+            "\"speed_err_kmh\":1.61,\"world\":{\"x\":3.1,\"y\":40.2},\"zones\":[\"roi\"]},"
+            "{\"track_id\":9,\"class_id\":7,\"label\":\"truck\",\"confidence\":0.5,"
+            "\"bbox\":{\"x\":0.5,\"y\":0.5,\"w\":0.5,\"h\":0.5},"
+            "\"world\":{\"x\":-1.25,\"y\":12.5},\"zones\":[]}],"
+            "\"stats\":{\"total_vehicles\":2,\"current_in_roi\":1,\"speeding_count\":1,"
+            "\"by_class\":{\"car\":1,\"truck\":1},"
+            "\"line_counts\":{\"stop line\":{\"forward\":1,\"backward\":0}}},"
+            "\"events\":[{\"type\":\"enter\",\"track_id\":5,\"label\":\"car\",\"zone\":\"roi\","
+            "\"frame_number\":0,\"pts_ns\":1400000000},"
+            "{\"type\":\"line_cross\",\"track_id\":5,\"label\":\"car\",\"line\":\"stop line\","
+            "\"direction\":\"forward\",\"frame_number\":0,\"pts_ns\":1400000000}]}\n");
+}
+
+// The last frame of a stream: the exit and speeding events that finish() flushes, then
+// end_of_stream with the summary.
+TEST_F(MetaConvert, LastFrameCarriesTheSummary) {
+  GstBuffer *frame = gst_buffer_new();
+  GST_BUFFER_PTS(frame) = 1400000000;
+  rw::meta::ZoneFrame zones;
+  zones.stats.total_vehicles = 1;
+  zones.stats.by_class = {{"car", 1}};
+  rw::zones::Event exit = zone_event(rw::zones::EventType::kExit, 5, "roi");
+  exit.dwell_ns = 1'500'000'000;
+  rw::zones::Event speeding = zone_event(rw::zones::EventType::kSpeeding, 5, "roi");
+  speeding.speed_kmh = 80.4672;
+  speeding.limit_kmh = 60;
+  zones.events = {exit, speeding, zone_event(rw::zones::EventType::kEndOfStream, 0, "")};
+  zones.summary = rw::zones::Summary{1, 1.5, {{"car", 1}}, 1};
+  rw::meta::set_zone_frame(frame, zones);
+  gst_harness_push(h_, frame);
+  EXPECT_EQ(without_wall_clock(pull_line(h_)),
+            "{\"schema\":\"roadwatch/1\",\"source_id\":\"0\",\"frame_number\":0,"
+            "\"pts_ns\":1400000000,\"ts_unix_ms\":T,\"frame_size\":{\"w\":640,\"h\":360},"
+            "\"objects\":[],\"stats\":{\"total_vehicles\":1,\"current_in_roi\":0,"
+            "\"speeding_count\":0,\"by_class\":{\"car\":1},\"line_counts\":{}},"
+            "\"events\":[{\"type\":\"exit\",\"track_id\":5,\"label\":\"car\",\"zone\":\"roi\","
+            "\"dwell_s\":1.5,\"frame_number\":0,\"pts_ns\":1400000000},"
+            "{\"type\":\"speeding\",\"track_id\":5,\"label\":\"car\",\"speed_kmh\":80.47,"
+            "\"limit_kmh\":60,\"zone\":\"roi\",\"frame_number\":0,\"pts_ns\":1400000000},"
+            "{\"type\":\"end_of_stream\",\"frame_number\":0,\"pts_ns\":1400000000,"
+            "\"summary\":{\"total_vehicles\":1,\"average_dwell_s\":1.5,\"by_class\":{\"car\":1},"
+            "\"violations\":1}}]}\n");
+}
+
 // Frame numbers count up; a buffer without PTS has no pts_ns key; the wall clock is sane.
 TEST_F(MetaConvert, CountsFramesAndOmitsMissingPts) {
   const gint64 before_ms = g_get_real_time() / 1000;

@@ -11,8 +11,14 @@ ELEMENTS = {
     "deepsorttrack": ["max-age", "n-init", "max-iou-distance", "max-cosine-distance",
                       "nn-budget", "high-threshold", "low-threshold", "nms-max-overlap",
                       "appearance", "reid-model-file", "output-tentative", "appearance-ms"],
+    "homographyspeed": ["calibration-file", "calibration", "window-ms", "min-span-ms",
+                        "box-error-px", "units", "reprojection-error-px",
+                        "reprojection-error-m"],
     "metaconvert": ["source-id"],
-    "trafficoverlay": ["show-labels", "show-confidence", "line-thickness"],
+    "roianalytics": ["zones-file", "zones", "hysteresis-px", "speed-limit", "units",
+                     "drop-outside", "track-timeout-ms"],
+    "trafficoverlay": ["show-labels", "show-confidence", "show-speed", "line-thickness",
+                       "zones-file", "zones"],
 }
 
 
@@ -39,7 +45,8 @@ class Plugin(unittest.TestCase):
             rc, out = inspect(element)
             self.assertEqual(rc, 0, out)
             for name in properties:
-                match = re.search(rf"\n  {re.escape(name)}\s+: (.+)\n", out)
+                # gst-inspect pads names to 20 columns: longer ones have no space before the colon.
+                match = re.search(rf"\n  {re.escape(name)}\s*: (.+)\n", out)
                 self.assertIsNotNone(match, f"{element} has no property {name}")
                 self.assertGreater(len(match.group(1)), 15, f"{element}:{name} undocumented")
 

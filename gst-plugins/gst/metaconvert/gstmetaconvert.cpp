@@ -4,8 +4,12 @@
  *
  * Turns the roadwatch metadata of each video frame into one `roadwatch/1` JSON record
  * (docs/schema/roadwatch-1.schema.json) followed by a newline, so analytics can be written
- * to a file or any byte sink without Redis. Reads the ROI metas and their `detection` and
- * `tracking` params (track_id);
+ * to a file or any byte sink without Redis. Reads the ROI metas and their params:
+ * `detection` (class_id, label, confidence, bbox), `tracking` (track_id), `kinematics`
+ * (world {x, y} in metres; speed_kmh and speed_err_kmh once the speed is valid, converted to
+ * km/h whatever units homographyspeed used) and `zones` (the zones the object is inside);
+ * and the RwZoneFrame meta of roianalytics (stats and events, the end-of-stream summary in
+ * the end_of_stream event). Fields whose element did not run are left out.
  * frame_number counts frames from the start of each stream; pts_ns is the buffer PTS
  * (absent when the buffer has none); ts_unix_ms is the wall clock when the record is made.
  *
@@ -20,6 +24,7 @@
 
 #include <gst/video/video.h>
 
+#include <cmath>
 #include <string>
 
 #include "meta/rwmeta.h"
@@ -61,6 +66,29 @@ static std::string source_id(GstMetaConvert *self) {
   return id;
 }
 
+static rw::schema::ObjectRecord object_record(const rw::meta::Object &object, int frame_w,
+                                              int frame_h) {
+  const rw::meta::BoxPx &b = object.box;
+  rw::schema::ObjectRecord out;
+  if (object.tracking) out.track_id = object.tracking->id;
+  out.class_id = object.detection->class_id;
+  out.label = object.detection->label;
+  out.confidence = object.detection->confidence;
+  out.bbox = rw::schema::normalise_box(b.x, b.y, b.w, b.h, frame_w, frame_h);
+  if (const auto &k = object.kinematics) {
+    // The record is in km/h whatever the display units; NaN would be null, not a number.
+    if (k->valid && std::isfinite(k->speed_kmh())) {
+      out.speed_kmh = k->speed_kmh();
+      if (std::isfinite(k->uncertainty_kmh())) out.speed_err_kmh = k->uncertainty_kmh();
+    }
+    if (std::isfinite(k->world_x_m) && std::isfinite(k->world_y_m)) {
+      out.world = rw::schema::WorldPosition{k->world_x_m, k->world_y_m};
+    }
+  }
+  out.zones = object.zones;
+  return out;
+}
+
 static rw::schema::FrameRecord make_record(GstMetaConvert *self, GstBuffer *buffer) {
   rw::schema::FrameRecord record;
   record.source_id = source_id(self);
@@ -73,15 +101,14 @@ static rw::schema::FrameRecord make_record(GstMetaConvert *self, GstBuffer *buff
       rw::meta::read_objects(buffer, record.frame_w, record.frame_h);
   rw::gst::warn_if_params_dropped(GST_ELEMENT(self), objects, self->warned_dropped_params);
   for (const rw::meta::Object &object : objects) {
-    if (!object.detection) continue;
-    const rw::meta::BoxPx &b = object.box;
-    rw::schema::ObjectRecord out;
-    if (object.tracking) out.track_id = object.tracking->id;
-    out.class_id = object.detection->class_id;
-    out.label = object.detection->label;
-    out.confidence = object.detection->confidence;
-    out.bbox = rw::schema::normalise_box(b.x, b.y, b.w, b.h, record.frame_w, record.frame_h);
-    record.objects.push_back(std::move(out));
+    if (object.detection) {
+      record.objects.push_back(object_record(object, record.frame_w, record.frame_h));
+    }
+  }
+  if (std::optional<rw::meta::ZoneFrame> zones = rw::meta::zone_frame(buffer)) {
+    record.stats = std::move(zones->stats);
+    record.events = std::move(zones->events);
+    record.summary = std::move(zones->summary);
   }
   return record;
 }

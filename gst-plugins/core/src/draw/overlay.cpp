@@ -7,13 +7,12 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "draw/text.hpp"
+
 namespace rw::draw {
 namespace {
 
-cv::Scalar in_frame_order(const cv::Scalar &bgr, bool rgb_order) {
-  return rgb_order ? cv::Scalar(bgr[2], bgr[1], bgr[0], 255)
-                   : cv::Scalar(bgr[0], bgr[1], bgr[2], 255);
-}
+using detail::in_frame_order;
 
 std::string caption(const OverlayObject &object, const OverlayStyle &style) {
   std::string text = object.track_id ? "#" + std::to_string(*object.track_id) + " " : "";
@@ -22,6 +21,11 @@ std::string caption(const OverlayObject &object, const OverlayStyle &style) {
     std::array<char, 16> score{};
     std::snprintf(score.data(), score.size(), " %.2f", object.confidence);
     text += score.data();
+  }
+  if (style.show_speed && object.speed) {
+    std::array<char, 32> speed{};
+    std::snprintf(speed.data(), speed.size(), " %.0f %s", *object.speed, object.speed_unit.c_str());
+    text += speed.data();
   }
   return text;
 }
@@ -40,9 +44,8 @@ cv::Scalar class_colour(int class_id) {
 
 void draw_objects(cv::Mat &frame, const std::vector<OverlayObject> &objects,
                   const OverlayStyle &style) {
-  const int thickness =
-      style.line_thickness_px > 0 ? style.line_thickness_px : std::max(1, frame.rows / 360);
-  const double font_scale = std::max(0.4, frame.rows / 1440.0);
+  const int thickness = detail::stroke_px(frame, style);
+  const double scale = detail::font_scale(frame);
   const cv::Rect bounds(0, 0, frame.cols, frame.rows);
   for (const OverlayObject &object : objects) {
     const cv::Rect box = object.rect_px & bounds;
@@ -51,16 +54,10 @@ void draw_objects(cv::Mat &frame, const std::vector<OverlayObject> &objects,
     cv::rectangle(frame, box, colour, thickness, cv::LINE_8);  // crisp: exact class colour
     if (!style.show_labels || !object.has_caption) continue;
     const std::string text = caption(object, style);
-    int baseline = 0;
-    const cv::Size size = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, font_scale, 1, &baseline);
+    const int plate_h = detail::plate_size(text, scale).height;
     // Above the box when there is room, inside it otherwise.
-    const int top =
-        box.y >= size.height + baseline + 2 ? box.y - size.height - baseline - 2 : box.y;
-    const cv::Rect plate =
-        cv::Rect(box.x, top, size.width + 4, size.height + baseline + 2) & bounds;
-    cv::rectangle(frame, plate, colour, cv::FILLED);
-    cv::putText(frame, text, cv::Point(plate.x + 2, plate.y + size.height + 1),
-                cv::FONT_HERSHEY_SIMPLEX, font_scale, cv::Scalar(0, 0, 0, 255), 1, cv::LINE_AA);
+    const int top = box.y >= plate_h ? box.y - plate_h : box.y;
+    detail::draw_plate(frame, text, {box.x, top}, colour, cv::Scalar(0, 0, 0, 255), scale);
   }
 }
 

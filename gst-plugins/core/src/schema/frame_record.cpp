@@ -4,13 +4,43 @@
 #include <cmath>
 
 #include "schema/json_writer.hpp"
+#include "schema/rounding.hpp"
+#include "schema/zone_json.hpp"
 
 namespace rw::schema {
 namespace {
 
-// Six decimals of a normalised coordinate are a thousandth of a pixel on a 1080p frame.
 double round6(double value) {
-  return std::round(value * 1e6) / 1e6;
+  return round_to(value, kPerNormalised);
+}
+
+void write_object(JsonWriter &json, const ObjectRecord &object) {
+  json.begin_object();
+  if (object.track_id) json.key("track_id").value(*object.track_id);
+  json.key("class_id").value(object.class_id);
+  json.key("label").value(object.label);
+  json.key("confidence").value(round6(object.confidence));
+  json.key("bbox").begin_object();
+  json.key("x").value(round6(object.bbox.x)).key("y").value(round6(object.bbox.y));
+  json.key("w").value(round6(object.bbox.w)).key("h").value(round6(object.bbox.h));
+  json.end_object();
+  if (object.speed_kmh) {
+    json.key("speed_kmh").value(round_to(*object.speed_kmh, kPerKmh));
+    if (object.speed_err_kmh)
+      json.key("speed_err_kmh").value(round_to(*object.speed_err_kmh, kPerKmh));
+  }
+  if (object.world) {
+    json.key("world").begin_object();
+    json.key("x").value(round_to(object.world->x_m, kPerMetre));
+    json.key("y").value(round_to(object.world->y_m, kPerMetre));
+    json.end_object();
+  }
+  if (object.zones) {
+    json.key("zones").begin_array();
+    for (const std::string &zone : *object.zones) json.value(zone);
+    json.end_array();
+  }
+  json.end_object();
 }
 
 double clamp01(double value) {
@@ -39,19 +69,16 @@ std::string to_json(const FrameRecord &record) {
   json.key("w").value(record.frame_w).key("h").value(record.frame_h);
   json.end_object();
   json.key("objects").begin_array();
-  for (const ObjectRecord &object : record.objects) {
-    json.begin_object();
-    if (object.track_id) json.key("track_id").value(*object.track_id);
-    json.key("class_id").value(object.class_id);
-    json.key("label").value(object.label);
-    json.key("confidence").value(round6(object.confidence));
-    json.key("bbox").begin_object();
-    json.key("x").value(round6(object.bbox.x)).key("y").value(round6(object.bbox.y));
-    json.key("w").value(round6(object.bbox.w)).key("h").value(round6(object.bbox.h));
-    json.end_object();
-    json.end_object();
-  }
+  for (const ObjectRecord &object : record.objects) write_object(json, object);
   json.end_array();
+  if (record.stats) {
+    json.key("stats");
+    write_stats(json, *record.stats);
+  }
+  if (record.stats || !record.events.empty()) {
+    json.key("events");
+    write_events(json, record.events, record.summary);
+  }
   json.end_object();
   return json.str();
 }
