@@ -8,11 +8,14 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config clang-format
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libopencv-dev
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
+  libhiredis-dev libgstrtspserver-1.0-dev
   # run: gst-launch, demuxers, decoders, the x264 encoder of the demo
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   # tests: the independent reference decoder, synthetic models, schema validation
   python3 python3-numpy python3-opencv python3-onnx python3-jsonschema
+  # tests and benchmarks: a private Redis per run, its Python client (the seed-style reference)
+  redis-server python3-redis
   # assets fallback download
   curl ca-certificates
 )
