@@ -97,3 +97,73 @@ def iou(a, b):
     inter = iw * ih
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / union if union > 0 else 0.0
+
+
+def free_port():
+    """A TCP port on loopback that nothing listens on right now."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def threading_drain(stream):
+    """Reads a child's output to its end in a daemon thread (a full pipe would block it)."""
+    import threading
+    threading.Thread(target=lambda: stream.read(), daemon=True).start()
+
+
+class RedisServer:
+    """A private redis-server on a free loopback port, in its own directory.
+
+    start() waits until it answers PING; kill() is kill -9 (the data since the last save is
+    lost, as in a crash); start() again brings it back on the same port.
+    """
+
+    def __init__(self):
+        self.port = free_port()
+        self.dir = scratch_dir()
+        self.proc = None
+
+    def start(self, timeout=10):
+        """Starts it and returns once its log says it accepts connections."""
+        import select
+        import time
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
+             "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + timeout
+        log = []
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.proc.stdout], [], [], deadline - time.monotonic())
+            line = self.proc.stdout.readline() if ready else ""
+            log.append(line)
+            if "Ready to accept connections" in line:
+                # Nobody reads the log from here on: send it nowhere so redis never blocks.
+                threading_drain(self.proc.stdout)
+                return self
+            if not line and self.proc.poll() is not None:
+                break
+        self.kill()
+        raise AssertionError(f"redis-server on port {self.port} did not start:\n{''.join(log)}")
+
+    def client(self):
+        import redis
+        return redis.Redis(port=self.port)
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
