@@ -1,12 +1,15 @@
 // Detection pipeline throughput on one clip, with the limits it is bounded by measured in the
-// same run: (i) decode only, (ii) the model's forward pass only at the same input size,
+// same run: (i) decode only, (ii) the model's forward pass only at the same network input
+// (yolodetect's input-size for the clip's frames, graph rewrite as in the element),
 // (iii) decode + yolodetect end to end at several intervals. Prints one table; the ratio
 // (iii)/(ii) at interval 0 is the cost of everything that is not inference.
 //
 //   rw_detect_pipeline_bench --clip highway-1280x720.mp4 --model yolox_nano.onnx
-//       [--forward-runs 40] [--intervals 0,1,2] [--threads 0]
+//       [--forward-runs 40] [--intervals 0,1,2] [--threads 0] [--input-size auto]
+//       [--rewrite-graph 1]
 
 #include <gst/gst.h>
+#include <gst/video/video.h>
 #include <sys/resource.h>
 
 #include <chrono>
@@ -21,6 +24,7 @@
 #include <opencv2/core/utility.hpp>
 
 #include "plugin_features.h"
+#include "rw/detect/input_size.hpp"
 #include "rw/detect/yolo_detector.hpp"
 
 namespace {
@@ -29,6 +33,8 @@ struct Options {
   std::string clip, model;
   int forward_runs = 40;
   int threads = 0;
+  std::string input_size = "auto";
+  bool rewrite_graph = true;
   std::vector<int> intervals{0, 1, 2};
 };
 
@@ -36,6 +42,7 @@ struct Run {
   double wall_s = 0;
   double cpu_s = 0;
   long frames = 0;
+  int width = 0, height = 0;  // of the frames reaching the sink
   double ms_per_frame() const { return frames > 0 ? wall_s * 1e3 / double(frames) : 0; }
 };
 
@@ -46,8 +53,17 @@ double process_cpu_s() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-GstPadProbeReturn count_frame(GstPad *, GstPadProbeInfo *, gpointer frames) {
-  ++*static_cast<long *>(frames);
+GstPadProbeReturn count_frame(GstPad *pad, GstPadProbeInfo *, gpointer data) {
+  Run &run = *static_cast<Run *>(data);
+  if (run.frames++ == 0) {
+    GstCaps *caps = gst_pad_get_current_caps(pad);
+    GstVideoInfo info;
+    if (caps != nullptr && gst_video_info_from_caps(&info, caps)) {
+      run.width = GST_VIDEO_INFO_WIDTH(&info);
+      run.height = GST_VIDEO_INFO_HEIGHT(&info);
+    }
+    if (caps != nullptr) gst_caps_unref(caps);
+  }
   return GST_PAD_PROBE_OK;
 }
 
@@ -62,7 +78,7 @@ Run run_pipeline(const std::string &launch) {
   Run run;
   GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
   GstPad *pad = gst_element_get_static_pad(sink, "sink");
-  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, count_frame, &run.frames, nullptr);
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, count_frame, &run, nullptr);
   gst_object_unref(pad);
   gst_object_unref(sink);
 
@@ -70,8 +86,8 @@ Run run_pipeline(const std::string &launch) {
   const auto t0 = std::chrono::steady_clock::now();
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
   GstBus *bus = gst_element_get_bus(pipeline);
-  GstMessage *msg = gst_bus_timed_pop_filtered(
-      bus, GST_CLOCK_TIME_NONE, GstMessageType(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  GstMessage *msg = gst_bus_timed_pop_filtered(bus, GST_CLOCK_TIME_NONE,
+                                               GstMessageType(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
   run.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   run.cpu_s = process_cpu_s() - cpu0;
   if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
@@ -87,11 +103,16 @@ Run run_pipeline(const std::string &launch) {
   return run;
 }
 
-Run run_forward(const Options &options) {
-  rw::detect::DetectorConfig config;
+// At the network input yolodetect picks for frames of frame_w x frame_h.
+Run run_forward(const Options &options, int frame_w, int frame_h) {
+  namespace det = rw::detect;
+  det::DetectorConfig config;
   config.model_path = options.model;
   config.threads = options.threads;
-  rw::detect::YoloDetector detector(config);
+  config.rewrite_graph = options.rewrite_graph;
+  det::YoloDetector detector(config);
+  detector.set_input_size(det::resolve_input_size(det::parse_input_size(options.input_size),
+                                                  detector.model_input_size(), {frame_w, frame_h}));
   cv::Mat input(detector.input_height(), detector.input_width(), CV_8UC3);
   cv::randu(input, 0, 255);
   for (int i = 0; i < 3; ++i) detector.forward(input);  // warm-up: allocations, caches
@@ -102,8 +123,9 @@ Run run_forward(const Options &options) {
   run.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   run.cpu_s = process_cpu_s() - cpu0;
   run.frames = options.forward_runs;
-  std::printf("model           : %s, %dx%d input, %s\n", options.model.c_str(),
-              detector.input_width(), detector.input_height(), detector.device_note().c_str());
+  std::printf("model           : %s, %dx%d input, %s; %s\n", options.model.c_str(),
+              detector.input_width(), detector.input_height(), detector.device_note().c_str(),
+              detector.rewrite_note().c_str());
   return run;
 }
 
@@ -119,6 +141,10 @@ Options parse(int argc, char **argv) {
       o.forward_runs = std::stoi(value);
     } else if (key == "--threads") {
       o.threads = std::stoi(value);
+    } else if (key == "--input-size") {
+      o.input_size = value;
+    } else if (key == "--rewrite-graph") {
+      o.rewrite_graph = value != "0";
     } else if (key == "--intervals") {
       o.intervals.clear();
       std::stringstream list(value);
@@ -129,8 +155,11 @@ Options parse(int argc, char **argv) {
     }
   }
   if (o.clip.empty() || o.model.empty()) {
-    std::fprintf(stderr, "usage: %s --clip FILE --model FILE [--forward-runs N] "
-                         "[--intervals 0,1,2] [--threads N]\n", argv[0]);
+    std::fprintf(stderr,
+                 "usage: %s --clip FILE --model FILE [--forward-runs N] "
+                 "[--intervals 0,1,2] [--threads N] [--input-size auto] "
+                 "[--rewrite-graph 1]\n",
+                 argv[0]);
     std::exit(2);
   }
   return o;
@@ -148,21 +177,22 @@ int main(int argc, char **argv) {
   gst_init(&argc, &argv);
   const Options options = parse(argc, argv);
   gst_plugin_register_static(GST_VERSION_MAJOR, GST_VERSION_MINOR, "roadwatch", "roadwatch",
-                             rw_register_plugin_features, "0", "unknown", "roadwatch",
-                             "roadwatch", "roadwatch");
+                             rw_register_plugin_features, "0", "unknown", "roadwatch", "roadwatch",
+                             "roadwatch");
   std::printf("clip            : %s\n", options.clip.c_str());
   std::printf("machine         : %u hardware threads, %s, OpenCV %s\n",
               std::thread::hardware_concurrency(), gst_version_string(), CV_VERSION);
 
-  const Run forward = run_forward(options);
   const std::string source = "filesrc location=\"" + options.clip + "\" ! decodebin ! ";
   const Run decode = run_pipeline(source + "fakesink name=sink sync=false");
+  const Run forward = run_forward(options, decode.width, decode.height);
   std::vector<Run> detect;
   for (const int interval : options.intervals) {
-    detect.push_back(run_pipeline(source + "yolodetect model-file=\"" + options.model +
-                                  "\" threads=" + std::to_string(options.threads) +
-                                  " interval=" + std::to_string(interval) +
-                                  " ! fakesink name=sink sync=false"));
+    detect.push_back(run_pipeline(
+        source + "yolodetect model-file=\"" + options.model +
+        "\" threads=" + std::to_string(options.threads) + " input-size=" + options.input_size +
+        " rewrite-graph=" + (options.rewrite_graph ? "true" : "false") +
+        " interval=" + std::to_string(interval) + " ! fakesink name=sink sync=false"));
   }
 
   const double model_ms = forward.ms_per_frame();
@@ -180,9 +210,10 @@ int main(int argc, char **argv) {
     // Inference runs on one frame in interval+1; the rest of the per-frame cost is overhead.
     const double inference_ms = model_ms / (interval + 1);
     const double overhead = (detect[i].ms_per_frame() - inference_ms) / inference_ms * 100.0;
-    std::printf("interval=%d: %.2f ms/frame against %.2f ms of inference per frame: everything "
-                "else costs %+.1f %% of inference\n",
-                interval, detect[i].ms_per_frame(), inference_ms, overhead);
+    std::printf(
+        "interval=%d: %.2f ms/frame against %.2f ms of inference per frame: everything "
+        "else costs %+.1f %% of inference\n",
+        interval, detect[i].ms_per_frame(), inference_ms, overhead);
   }
   return 0;
 }

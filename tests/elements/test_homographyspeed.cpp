@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <glib/gstdio.h>
+
 #include "harness.h"
 #include "meta/rwmeta.h"
 
@@ -23,7 +25,7 @@ constexpr double kSpeedMps = 25.0;
 
 // Pixels map linearly to metres (0.1 m per px, same axes), with 8 pairs so it has a
 // reprojection error; noise_px moves the image points off the exact grid by up to that.
-std::string linear_calibration(double noise_px = 0.0) {
+std::string linear_calibration(double noise_px = 0.0, double metres_per_px = kMetresPerPx) {
   const double grid[8][2] = {{0, 0},     {300, 0},   {600, 0}, {600, 150},
                              {600, 340}, {300, 340}, {0, 340}, {0, 150}};
   std::mt19937 rng(7);
@@ -33,7 +35,7 @@ std::string linear_calibration(double noise_px = 0.0) {
     char pair[128];
     std::snprintf(pair, sizeof pair, "[%.4f, %.4f]", p[0] + noise(rng), p[1] + noise(rng));
     image += std::string(image.size() > 1 ? ", " : "") + pair;
-    std::snprintf(pair, sizeof pair, "[%.4f, %.4f]", p[0] * kMetresPerPx, p[1] * kMetresPerPx);
+    std::snprintf(pair, sizeof pair, "[%.4f, %.4f]", p[0] * metres_per_px, p[1] * metres_per_px);
     world += std::string(world.size() > 1 ? ", " : "") + pair;
   }
   return R"({"image_points": )" + image + R"(], "world_points": )" + world + "]}";
@@ -366,6 +368,62 @@ TEST(HomographySpeedErrors, BadCalibrationFailsAtStart) {
   EXPECT_EQ(result.state_change, GST_STATE_CHANGE_FAILURE);
   EXPECT_NE(result.error.find("both"), std::string::npos) << result.error;
   gst_object_unref(both);
+}
+
+// A calibration set while playing applies on the next frame: the track's history restarts
+// (no speed until the window fills again), then speeds follow the new scale. A bad one is a
+// warning and the previous one stays, history and all. Whichever property is set last wins.
+TEST_F(HomographySpeed, CalibrationChangesWhilePlaying) {
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(h_->element, bus);
+  ASSERT_FALSE(drive(regular(20)).empty());
+
+  g_object_set(h_->element, "calibration", "{\"image_points\": [[0, 0]]}", nullptr);
+  auto objects = push(20 * kFrameNs, {{1, moving_box(20 * kFrameNs)}});
+  ASSERT_TRUE(objects[0].kinematics->valid) << "the old calibration and history stay";
+  EXPECT_NEAR(objects[0].kinematics->speed, 90.0, 1e-6);
+  const auto warnings = rw::test::bus_messages(bus, GST_MESSAGE_WARNING);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("previous one stays"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find("pair up"), std::string::npos) << warnings[0];
+
+  // Twice the metres per pixel: twice the speed, once a new window has filled.
+  g_object_set(h_->element, "calibration", linear_calibration(0.0, 2 * kMetresPerPx).c_str(),
+               nullptr);
+  objects = push(21 * kFrameNs, {{1, moving_box(21 * kFrameNs)}});
+  EXPECT_FALSE(objects[0].kinematics->valid) << "positions through the old homography are gone";
+  EXPECT_NEAR(objects[0].kinematics->world_x_m,
+              (moving_box(21 * kFrameNs).x + 30 - 0.5) * 2 * kMetresPerPx, 1e-6);
+  std::vector<GstClockTime> later;
+  for (int i = 22; i < 40; ++i) later.push_back(GstClockTime(i) * kFrameNs);
+  const auto valid = drive(later);
+  ASSERT_GT(valid.size(), 5u);
+  for (const auto &k : valid) EXPECT_NEAR(k.speed, 180.0, 1e-6);
+  int infos = 0, others = 0;
+  while (GstMessage *message = gst_bus_pop(bus)) {
+    (GST_MESSAGE_TYPE(message) == GST_MESSAGE_INFO ? infos : others) += 1;
+    gst_message_unref(message);
+  }
+  EXPECT_EQ(infos, 1) << "the new calibration is reported like the first";
+  EXPECT_EQ(others, 0);
+
+  // A file set while a string is in effect replaces it; the string is cleared.
+  gchar *path = nullptr;
+  g_close(g_file_open_tmp("rw-calibration-XXXXXX.json", &path, nullptr), nullptr);
+  ASSERT_TRUE(g_file_set_contents(path, linear_calibration().c_str(), -1, nullptr));
+  g_object_set(h_->element, "calibration-file", path, nullptr);
+  gchar *inline_json = nullptr;
+  g_object_get(h_->element, "calibration", &inline_json, nullptr);
+  EXPECT_EQ(inline_json, nullptr);
+  later.clear();
+  for (int i = 40; i < 60; ++i) later.push_back(GstClockTime(i) * kFrameNs);
+  const auto back = drive(later);
+  ASSERT_GT(back.size(), 5u);
+  for (const auto &k : back) EXPECT_NEAR(k.speed, 90.0, 1e-6);
+  g_unlink(path);
+  g_free(path);
+  gst_element_set_bus(h_->element, nullptr);
+  gst_object_unref(bus);
 }
 
 // Units flipped from another thread while frames flow: every frame comes out with a speed

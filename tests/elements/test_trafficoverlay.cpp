@@ -231,6 +231,48 @@ TEST(TrafficOverlay, CaptionShowsSpeed) {
   gst_buffer_unref(hidden);
 }
 
+// Zones set while playing are drawn from the next frame; bad ones are a warning and the
+// previous ones stay; empty zones draw nothing.
+TEST(TrafficOverlay, ZonesChangeWhilePlaying) {
+  GstHarness *h = gst_harness_new("trafficoverlay");
+  g_object_set(h->element, "line-thickness", 1, "zones", kRoi, nullptr);
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(h->element, bus);
+  gst_harness_set_src_caps(h, rw::test::video_caps(GST_VIDEO_FORMAT_BGR, kW, kH));
+  const auto next_frame = [h] {
+    return gst_harness_push_and_pull(h, rw::test::video_frame(GST_VIDEO_FORMAT_BGR, kW, kH, 0));
+  };
+  constexpr const char *kTopBand =
+      R"({"zones": [{"name": "top", "polygon": [[40, 20], [280, 20], [280, 80], [40, 80]]}]})";
+
+  GstBuffer *out = next_frame();
+  EXPECT_TRUE(has_colour(pixel_at(out, kW, 160, 220), rw::draw::kZoneColour));
+  gst_buffer_unref(out);
+
+  g_object_set(h->element, "zones", kTopBand, nullptr);
+  out = next_frame();
+  EXPECT_TRUE(has_colour(pixel_at(out, kW, 160, 80), rw::draw::kZoneColour));  // new bottom
+  EXPECT_EQ(lit(out, 0, 90, kW, kH), 0) << "the old zone is gone";
+  gst_buffer_unref(out);
+
+  g_object_set(h->element, "zones", "{\"zones\": [", nullptr);
+  out = next_frame();
+  EXPECT_TRUE(has_colour(pixel_at(out, kW, 160, 80), rw::draw::kZoneColour));
+  gst_buffer_unref(out);
+  const auto warnings = rw::test::bus_messages(bus, GST_MESSAGE_WARNING);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("previous ones stay"), std::string::npos) << warnings[0];
+
+  g_object_set(h->element, "zones", nullptr, nullptr);
+  out = next_frame();
+  EXPECT_EQ(lit(out, 0, 0, kW, kH), 0);
+  gst_buffer_unref(out);
+
+  gst_element_set_bus(h->element, nullptr);
+  gst_object_unref(bus);
+  gst_harness_teardown(h);
+}
+
 // A zone config that cannot be read fails the start with an error naming what is wrong.
 TEST(TrafficOverlay, BadZonesFailAtStart) {
   const std::pair<const char *, const char *> cases[] = {

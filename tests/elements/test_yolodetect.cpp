@@ -66,6 +66,15 @@ TEST(YoloDetect, FailsOnWrongForcedModelType) {
   EXPECT_FALSE(start_error(e).empty());
 }
 
+// A malformed input-size is refused at start, saying what is accepted.
+TEST(YoloDetect, FailsOnBadInputSize) {
+  GstElement *e = make_detector(rw::test::synthetic_model("yolov8.onnx"));
+  g_object_set(e, "input-size", "400x300", nullptr);
+  const std::string error = start_error(e);
+  EXPECT_NE(error.find("input-size '400x300'"), std::string::npos) << error;
+  EXPECT_NE(error.find("multiples of 32"), std::string::npos) << error;
+}
+
 // An unknown class name is refused at start, naming it.
 TEST(YoloDetect, FailsOnUnknownClass) {
   GstElement *e = make_detector(rw::test::synthetic_model("yolov8.onnx"));
@@ -114,6 +123,38 @@ TEST(YoloDetect, MissingDeviceFallsBackToCpuWithWarning) {
   gst_element_set_bus(detector, nullptr);
   gst_object_unref(bus);
   gst_object_unref(detector);
+}
+
+// The synthetic models' output has a fixed shape, as exports with baked-in grids do: asked
+// for another input size, the element warns, stays at the model's 64x64, and detects exactly
+// what it detects there (the first box of KnownOutputGivesKnownDetections).
+TEST(YoloDetect, FixedShapeModelKeepsItsInputSize) {
+  GstElement *detector = make_detector(rw::test::synthetic_model("yolov8.onnx"));
+  g_object_set(detector, "label-file", rw::test::synthetic_model("labels.txt").c_str(), "classes",
+               "", "input-size", "64x32", nullptr);
+  GstHarness *h = gst_harness_new_empty();
+  gst_harness_add_element_full(h, detector, &any_src, "sink", &any_sink, "src");
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(h->element, bus);
+  gst_harness_set_src_caps(h, rw::test::video_caps(GST_VIDEO_FORMAT_BGR, 64, 64));
+  GstBuffer *out =
+      gst_harness_push_and_pull(h, rw::test::video_frame(GST_VIDEO_FORMAT_BGR, 64, 64, 0));
+  ASSERT_NE(out, nullptr);
+  const auto objects = rw::meta::read_objects(out, 64, 64);
+  gst_buffer_unref(out);
+  ASSERT_EQ(objects.size(), 4u);
+  EXPECT_EQ(objects[0].detection->label, "sedan");
+  EXPECT_NEAR(objects[0].box.x, 52, 1e-3);
+  EXPECT_NEAR(objects[0].box.y, 40, 1e-3);
+  const auto warnings = rw::test::bus_messages(bus, GST_MESSAGE_WARNING);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("network input 64x64, the model's own size: asked for 64x32"),
+            std::string::npos)
+      << warnings[0];
+  EXPECT_NE(warnings[0].find("does not follow the input size"), std::string::npos) << warnings[0];
+  gst_element_set_bus(h->element, nullptr);
+  gst_object_unref(bus);
+  gst_harness_teardown(h);
 }
 
 class YoloDetectRunning : public testing::Test {

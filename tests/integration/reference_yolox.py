@@ -73,12 +73,14 @@ def decode(out, anchors, r, frame_w, frame_h, score_thr, iou_thr):
             for i in nms(boxes, score, cls, iou_thr)]
 
 
-def detect_clip(model_file, clip, score_thr=0.25, iou_thr=0.45, max_frames=None):
+def detect_clip(model_file, clip, score_thr=0.25, iou_thr=0.45, max_frames=None,
+                input_size=None):
     """Per-frame detections [(frame, class, score, x1, y1, x2, y2)] and the frame count.
 
     Frames come from the same GStreamer decoder and converter the element pipelines use.
+    input_size: (width, height) of the network input; the model's declared size if None.
     """
-    in_w, in_h = model_input_size(model_file)
+    in_w, in_h = input_size or model_input_size(model_file)
     net = cv2.dnn.readNetFromONNX(model_file)
     anchors = grid(in_w, in_h)
     cap = cv2.VideoCapture(f"filesrc location={clip} ! decodebin ! videoconvert ! "

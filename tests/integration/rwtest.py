@@ -107,12 +107,6 @@ def free_port():
         return s.getsockname()[1]
 
 
-def threading_drain(stream):
-    """Reads a child's output to its end in a daemon thread (a full pipe would block it)."""
-    import threading
-    threading.Thread(target=lambda: stream.read(), daemon=True).start()
-
-
 class RedisServer:
     """A private redis-server on a free loopback port, in its own directory.
 
@@ -127,24 +121,35 @@ class RedisServer:
 
     def start(self, timeout=10):
         """Starts it and returns once its log says it accepts connections."""
-        import select
+        import queue
+        import threading
         import time
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
              "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # A thread reads the whole log (a full pipe would block redis) and hands lines over:
+        # select() on the text stream would not see lines already in its read buffer.
+        lines = queue.Queue()
+
+        def read(stream):
+            for line in stream:
+                lines.put(line)
+            lines.put(None)
+
+        threading.Thread(target=read, args=(self.proc.stdout,), daemon=True).start()
         deadline = time.monotonic() + timeout
         log = []
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.proc.stdout], [], [], deadline - time.monotonic())
-            line = self.proc.stdout.readline() if ready else ""
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = lines.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                break
             log.append(line)
             if "Ready to accept connections" in line:
-                # Nobody reads the log from here on: send it nowhere so redis never blocks.
-                threading_drain(self.proc.stdout)
                 return self
-            if not line and self.proc.poll() is not None:
-                break
         self.kill()
         raise AssertionError(f"redis-server on port {self.port} did not start:\n{''.join(log)}")
 

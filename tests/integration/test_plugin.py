@@ -15,10 +15,17 @@ ELEMENTS = {
                         "box-error-px", "units", "reprojection-error-px",
                         "reprojection-error-m"],
     "metaconvert": ["source-id"],
+    "redissink": ["host", "port", "password", "source-id", "key-prefix", "maxlen",
+                  "frames-maxlen", "events-maxlen", "queue-size", "queue-max-bytes",
+                  "connect-timeout-ms", "command-timeout-ms", "drain-timeout-ms",
+                  "published-frames", "published-analytics", "published-events",
+                  "dropped-frames", "dropped-analytics", "dropped-events", "connected"],
     "roianalytics": ["zones-file", "zones", "hysteresis-px", "speed-limit", "units",
                      "drop-outside", "track-timeout-ms"],
     "trafficoverlay": ["show-labels", "show-confidence", "show-speed", "line-thickness",
                        "zones-file", "zones"],
+    "viewergate": ["host", "port", "password", "source-id", "key-prefix", "poll-interval-ms",
+                   "force-open", "open", "passed", "dropped"],
 }
 
 

@@ -26,6 +26,35 @@ TEST(MakeLetterbox, LandscapeCentered) {
   EXPECT_EQ(lb.pad_y, 91);
 }
 
+// The rectangular input yolodetect picks for 16:9 frames (input-size=auto): the same 416x234
+// picture as in a 416x416 input, with 22 rows of padding instead of 182.
+TEST(MakeLetterbox, RectangularInput416x256) {
+  for (const auto &[w, h] : {std::pair{640, 360}, std::pair{1280, 720}}) {
+    const Letterbox square = make_letterbox(w, h, 416, 416, PadPlacement::kTopLeft, true);
+    const Letterbox rect = make_letterbox(w, h, 416, 256, PadPlacement::kTopLeft, true);
+    EXPECT_EQ(rect.scaled_w, 416);
+    EXPECT_EQ(rect.scaled_h, 234);
+    EXPECT_EQ(rect.pad_x, 0);
+    EXPECT_EQ(rect.pad_y, 0);
+    EXPECT_DOUBLE_EQ(rect.scale_x, 416.0 / w);
+    EXPECT_DOUBLE_EQ(rect.scale_y, 234.0 / h);
+    EXPECT_DOUBLE_EQ(rect.scale_x, square.scale_x);
+    EXPECT_DOUBLE_EQ(rect.scale_y, square.scale_y);
+    // The bottom-right of the picture maps to the frame's corner; the padding clamps to it.
+    const Box corner = rect.to_frame({0, 0, 416, 234});
+    EXPECT_FLOAT_EQ(corner.x2, static_cast<float>(w));
+    EXPECT_FLOAT_EQ(corner.y2, static_cast<float>(h));
+    EXPECT_FLOAT_EQ(rect.to_frame({10, 240, 20, 256}).y1, static_cast<float>(h));
+  }
+  const Letterbox centered = make_letterbox(640, 360, 416, 256, PadPlacement::kCentered);
+  EXPECT_EQ(centered.pad_y, 11);  // (256 - 234) / 2
+  const Box box = centered.to_frame({104, 11 + 117, 208, 11 + 234});
+  EXPECT_FLOAT_EQ(box.x1, 160);
+  EXPECT_FLOAT_EQ(box.y1, 180);
+  EXPECT_FLOAT_EQ(box.x2, 320);
+  EXPECT_FLOAT_EQ(box.y2, 360);
+}
+
 TEST(MakeLetterbox, Portrait) {
   const Letterbox centered = make_letterbox(720, 1280, 640, 640, PadPlacement::kCentered);
   EXPECT_EQ(centered.scaled_w, 360);

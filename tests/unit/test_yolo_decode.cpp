@@ -53,6 +53,7 @@ TEST(YoloDecode, GridCellCount) {
   EXPECT_EQ(grid_cell_count(640, 640), 8400);
   EXPECT_EQ(grid_cell_count(64, 64), kCells);
   EXPECT_EQ(grid_cell_count(640, 384), 80 * 48 + 40 * 24 + 20 * 12);
+  EXPECT_EQ(grid_cell_count(416, 256), 52 * 32 + 26 * 16 + 13 * 8);  // 2184
 }
 
 TEST(YoloDecode, InferLayout) {
@@ -174,6 +175,44 @@ TEST_F(YoloxDecode, AcceptsShapeWithoutBatch) {
       decode(YoloLayout::kYolox, data_.data(), std::vector<int>{kCells, kRowSize}, params(0.25f))
           .size(),
       1u);
+}
+
+// A 64x32 input: strides 8, 16, 32 give grids of 8x4, 4x2 and 2x1, 42 cells, each walked row
+// by row. The same rows mean other places for a 32x64 input, whose grids are 4x8, 2x4, 1x2.
+TEST(YoloDecode, YoloxNonSquareGrid) {
+  constexpr int kRectCells = 8 * 4 + 4 * 2 + 2 * 1;
+  ASSERT_EQ(grid_cell_count(64, 32), kRectCells);
+  std::vector<float> data(kRectCells * kRowSize, 0.0f);
+  const auto set = [&](int row, int class_id) {
+    float *r = data.data() + row * kRowSize;
+    r[0] = 0.5f;  // centre of the cell
+    r[1] = 0.5f;
+    r[4] = 1.0f;  // log-sizes 0: one stride square
+    r[5 + class_id] = 1.0f;
+  };
+  set(13, 0);          // stride 8: row 1, column 5
+  set(32 + 4 + 3, 1);  // stride 16: row 1, column 3
+  set(40 + 1, 2);      // stride 32: row 0, column 1
+  const std::vector<int> shape{1, kRectCells, kRowSize};
+  EXPECT_EQ(infer_layout(shape, 64, 32), YoloLayout::kYolox);
+
+  DecodeParams p = params(0.5f);
+  p.input_w = 64;
+  p.input_h = 32;
+  auto detections = decode(YoloLayout::kYolox, data.data(), shape, p);
+  ASSERT_EQ(detections.size(), 3u);
+  expect_box(detections[0].box, 40, 8, 48, 16);   // centre (5.5 * 8, 1.5 * 8)
+  expect_box(detections[1].box, 48, 16, 64, 32);  // centre (3.5 * 16, 1.5 * 16)
+  expect_box(detections[2].box, 32, 0, 64, 32);   // centre (1.5 * 32, 0.5 * 32)
+
+  // Transposed input, same data: stride-8 rows are 4 cells wide now.
+  p.input_w = 32;
+  p.input_h = 64;
+  detections = decode(YoloLayout::kYolox, data.data(), shape, p);
+  ASSERT_EQ(detections.size(), 3u);
+  expect_box(detections[0].box, 8, 24, 16, 32);   // row 3, column 1: centre (1.5 * 8, 3.5 * 8)
+  expect_box(detections[1].box, 16, 48, 32, 64);  // row 3, column 1 of the 2-wide grid
+  expect_box(detections[2].box, 0, 32, 32, 64);   // row 1, column 0 of the 1-wide grid
 }
 
 TEST(YoloDecode, WrongShapesThrow) {

@@ -42,6 +42,12 @@
  * the state change with a message naming the problem. Its reprojection error is logged and
  * posted as an INFO message, and readable as #GstHomographySpeed:reprojection-error-px.
  *
+ * Either calibration property can change while playing (a camera re-aimed, a calibration
+ * refined): the new one applies from the next frame, replaces the one in effect whichever
+ * property that came from (the other is cleared), and every track's history restarts, since
+ * positions measured through different homographies do not mix. A calibration that fails to
+ * load while playing is a warning and the previous one stays in effect.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 filesrc location=highway.mp4 ! decodebin ! videoconvert ! \
@@ -61,6 +67,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "meta/rwmeta.h"
 #include "rw/common/error.hpp"
@@ -94,6 +101,8 @@ constexpr gint64 kNsPerMs = 1'000'000;
 struct Settings {
   std::string calibration_file;
   std::string calibration;
+  bool reload_calibration = false;  // set while started: the streaming thread applies it
+  bool started = false;
   guint window_ms = DEFAULT_WINDOW_MS;
   guint min_span_ms = DEFAULT_MIN_SPAN_MS;
   double box_error_px = DEFAULT_BOX_ERROR_PX;
@@ -102,6 +111,7 @@ struct Settings {
 
 struct State {
   std::unique_ptr<geo::GroundSpeed> ground;
+  geo::GroundSpeedConfig config;  // from start: window-ms and friends are MUTABLE_READY
   int frame_w = 0, frame_h = 0;
   bool warned_no_pts = false;
   bool warned_dropped_params = false;
@@ -115,7 +125,7 @@ struct State {
 struct _GstHomographySpeed {
   GstBaseTransform parent;
   Settings *settings;  // under the object lock
-  // From the last start, under the object lock; -1 when unknown.
+  // Of the calibration in effect, under the object lock; -1 when unknown.
   double reprojection_error_px;
   double reprojection_error_m;
   State *state;  // streaming thread, start and stop
@@ -209,7 +219,7 @@ static gboolean gst_homography_speed_start(GstBaseTransform *trans) {
   try {
     geo::Calibration calibration = load_calibration(settings);
     report_calibration(self, calibration);
-    geo::GroundSpeedConfig config;
+    geo::GroundSpeedConfig &config = state.config;
     config.estimator.window_ns = gint64(settings.window_ms) * kNsPerMs;
     config.estimator.min_span_ns = gint64(settings.min_span_ms) * kNsPerMs;
     config.box_error_px = settings.box_error_px;
@@ -220,11 +230,22 @@ static gboolean gst_homography_speed_start(GstBaseTransform *trans) {
     return FALSE;
   }
   state.warned_no_pts = state.warned_dropped_params = false;
+  // From here on a calibration set is a live change; one set since the snapshot is one too.
+  GST_OBJECT_LOCK(self);
+  Settings &now = *self->settings;
+  now.started = true;
+  now.reload_calibration =
+      now.calibration != settings.calibration || now.calibration_file != settings.calibration_file;
+  GST_OBJECT_UNLOCK(self);
   return TRUE;
 }
 
 static gboolean gst_homography_speed_stop(GstBaseTransform *trans) {
-  State &state = *GST_HOMOGRAPHY_SPEED(trans)->state;
+  GstHomographySpeed *self = GST_HOMOGRAPHY_SPEED(trans);
+  GST_OBJECT_LOCK(self);
+  self->settings->started = false;
+  GST_OBJECT_UNLOCK(self);
+  State &state = *self->state;
   state.ground.reset();
   state.frame_w = state.frame_h = 0;
   return TRUE;
@@ -251,6 +272,28 @@ static gboolean gst_homography_speed_sink_event(GstBaseTransform *trans, GstEven
     GST_HOMOGRAPHY_SPEED(trans)->state->reset_stream();
   }
   return GST_BASE_TRANSFORM_CLASS(gst_homography_speed_parent_class)->sink_event(trans, event);
+}
+
+// A calibration set while playing, applied before this frame. A new homography puts every
+// ground point elsewhere, so the tracks' histories start over; a bad one keeps the old.
+static void apply_new_calibration(GstHomographySpeed *self) {
+  GST_OBJECT_LOCK(self);
+  const bool reload = std::exchange(self->settings->reload_calibration, false);
+  const Settings settings = *self->settings;
+  GST_OBJECT_UNLOCK(self);
+  if (!reload) return;
+  State &state = *self->state;
+  try {
+    const geo::Calibration calibration = load_calibration(settings);
+    auto ground = std::make_unique<geo::GroundSpeed>(calibration, state.config);
+    ground->set_frame_size(state.frame_w, state.frame_h);
+    report_calibration(self, calibration);
+    state.ground = std::move(ground);
+  } catch (const std::exception &e) {
+    GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
+                        ("New calibration ignored, the previous one stays in effect: %s", e.what()),
+                        (nullptr));
+  }
 }
 
 static rw::meta::Kinematics to_meta(const geo::GroundKinematics &k, SpeedUnit units) {
@@ -282,6 +325,7 @@ static GstFlowReturn gst_homography_speed_transform_ip(GstBaseTransform *trans, 
     }
     return GST_FLOW_OK;
   }
+  apply_new_calibration(self);
   const SpeedUnit units = snapshot(self).units;
   const bool inferred = rw::meta::inferred(buffer).value_or(true);
   const gint64 now_ns = gint64(running_ns);
@@ -307,6 +351,14 @@ static GstFlowReturn gst_homography_speed_transform_ip(GstBaseTransform *trans, 
   return GST_FLOW_OK;
 }
 
+// While started, the calibration property set last replaces the one in effect: the other
+// one is cleared (before start, setting both is an error, as it is ambiguous).
+static void replace_calibration_while_started(Settings &s, std::string &other) {
+  if (!s.started) return;
+  other.clear();
+  s.reload_calibration = true;
+}
+
 static void gst_homography_speed_set_property(GObject *object, guint prop_id, const GValue *value,
                                               GParamSpec *pspec) {
   GstHomographySpeed *self = GST_HOMOGRAPHY_SPEED(object);
@@ -316,11 +368,13 @@ static void gst_homography_speed_set_property(GObject *object, guint prop_id, co
     case PROP_CALIBRATION_FILE: {
       const gchar *path = g_value_get_string(value);
       s.calibration_file = path != nullptr ? path : "";
+      replace_calibration_while_started(s, s.calibration);
       break;
     }
     case PROP_CALIBRATION: {
       const gchar *json = g_value_get_string(value);
       s.calibration = json != nullptr ? json : "";
+      replace_calibration_while_started(s, s.calibration_file);
       break;
     }
     case PROP_WINDOW_MS:
@@ -405,14 +459,16 @@ static void gst_homography_speed_class_init(GstHomographySpeedClass *klass) {
       g_param_spec_string("calibration-file", "Calibration file",
                           "JSON calibration: >= 4 image_points paired with world_points in "
                           "metres, or a homography; optional camera_matrix and dist_coeffs. "
-                          "Exclusive with calibration",
-                          nullptr, ready));
+                          "Exclusive with calibration; while playing, setting it replaces the "
+                          "calibration in effect from the next frame",
+                          nullptr, playing));
   g_object_class_install_property(
       gobject_class, PROP_CALIBRATION,
       g_param_spec_string("calibration", "Calibration",
                           "The same JSON as calibration-file, given as a string. Exclusive "
-                          "with calibration-file",
-                          nullptr, ready));
+                          "with calibration-file; while playing, setting it replaces the "
+                          "calibration in effect from the next frame",
+                          nullptr, playing));
   g_object_class_install_property(
       gobject_class, PROP_WINDOW_MS,
       g_param_spec_uint("window-ms", "Window (ms)",
@@ -439,13 +495,13 @@ static void gst_homography_speed_class_init(GstHomographySpeedClass *klass) {
       gobject_class, PROP_REPROJECTION_ERROR_PX,
       g_param_spec_double("reprojection-error-px", "Reprojection error (px)",
                           "RMS reprojection error of the calibration's point pairs in pixels, "
-                          "from the last start; -1 when unknown",
+                          "of the calibration in effect; -1 when unknown",
                           -1.0, G_MAXDOUBLE, -1.0, read_only));
   g_object_class_install_property(
       gobject_class, PROP_REPROJECTION_ERROR_M,
       g_param_spec_double("reprojection-error-m", "Reprojection error (m)",
                           "RMS error of the calibration's image points mapped to the road, in "
-                          "metres, from the last start; -1 when unknown",
+                          "metres, of the calibration in effect; -1 when unknown",
                           -1.0, G_MAXDOUBLE, -1.0, read_only));
 
   gst_element_class_set_static_metadata(

@@ -24,12 +24,10 @@
 
 #include <gst/video/video.h>
 
-#include <cmath>
 #include <string>
 
-#include "meta/rwmeta.h"
 #include "rw/schema/frame_record.hpp"
-#include "util/dropped_params.h"
+#include "util/frame_record.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_meta_convert_debug);
 #define GST_CAT_DEFAULT gst_meta_convert_debug
@@ -66,53 +64,6 @@ static std::string source_id(GstMetaConvert *self) {
   return id;
 }
 
-static rw::schema::ObjectRecord object_record(const rw::meta::Object &object, int frame_w,
-                                              int frame_h) {
-  const rw::meta::BoxPx &b = object.box;
-  rw::schema::ObjectRecord out;
-  if (object.tracking) out.track_id = object.tracking->id;
-  out.class_id = object.detection->class_id;
-  out.label = object.detection->label;
-  out.confidence = object.detection->confidence;
-  out.bbox = rw::schema::normalise_box(b.x, b.y, b.w, b.h, frame_w, frame_h);
-  if (const auto &k = object.kinematics) {
-    // The record is in km/h whatever the display units; NaN would be null, not a number.
-    if (k->valid && std::isfinite(k->speed_kmh())) {
-      out.speed_kmh = k->speed_kmh();
-      if (std::isfinite(k->uncertainty_kmh())) out.speed_err_kmh = k->uncertainty_kmh();
-    }
-    if (std::isfinite(k->world_x_m) && std::isfinite(k->world_y_m)) {
-      out.world = rw::schema::WorldPosition{k->world_x_m, k->world_y_m};
-    }
-  }
-  out.zones = object.zones;
-  return out;
-}
-
-static rw::schema::FrameRecord make_record(GstMetaConvert *self, GstBuffer *buffer) {
-  rw::schema::FrameRecord record;
-  record.source_id = source_id(self);
-  record.frame_number = self->frame_number;
-  if (GST_BUFFER_PTS_IS_VALID(buffer)) record.pts_ns = gint64(GST_BUFFER_PTS(buffer));
-  record.ts_unix_ms = g_get_real_time() / 1000;
-  record.frame_w = GST_VIDEO_INFO_WIDTH(&self->info);
-  record.frame_h = GST_VIDEO_INFO_HEIGHT(&self->info);
-  const std::vector<rw::meta::Object> objects =
-      rw::meta::read_objects(buffer, record.frame_w, record.frame_h);
-  rw::gst::warn_if_params_dropped(GST_ELEMENT(self), objects, self->warned_dropped_params);
-  for (const rw::meta::Object &object : objects) {
-    if (object.detection) {
-      record.objects.push_back(object_record(object, record.frame_w, record.frame_h));
-    }
-  }
-  if (std::optional<rw::meta::ZoneFrame> zones = rw::meta::zone_frame(buffer)) {
-    record.stats = std::move(zones->stats);
-    record.events = std::move(zones->events);
-    record.summary = std::move(zones->summary);
-  }
-  return record;
-}
-
 static GstFlowReturn gst_meta_convert_chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
   GstMetaConvert *self = GST_META_CONVERT(parent);
   if (!self->have_info) {
@@ -121,7 +72,9 @@ static GstFlowReturn gst_meta_convert_chain(GstPad *, GstObject *parent, GstBuff
                       (nullptr));
     return GST_FLOW_NOT_NEGOTIATED;
   }
-  std::string line = rw::schema::to_json(make_record(self, buffer));
+  std::string line = rw::schema::to_json(
+      rw::gst::frame_record(GST_ELEMENT(self), buffer, self->info, source_id(self),
+                            self->frame_number, self->warned_dropped_params));
   line += '\n';
   ++self->frame_number;
   GstBuffer *out = gst_buffer_new_memdup(line.data(), line.size());

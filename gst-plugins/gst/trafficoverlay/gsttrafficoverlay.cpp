@@ -14,6 +14,10 @@
  * Normalized zone coordinates are resolved against the negotiated frame size. Works on packed
  * RGB frames, so put a videoconvert in front of it.
  *
+ * The zones can change while playing (#GstTrafficOverlay:zones or
+ * #GstTrafficOverlay:zones-file, as in roianalytics): the new ones are drawn from the next
+ * frame; zones that fail to load while playing are a warning and the previous ones stay.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 filesrc location=highway.mp4 ! decodebin ! videoconvert ! \
@@ -58,7 +62,8 @@ constexpr gint DEFAULT_LINE_THICKNESS = 0;
 struct Settings {
   rw::draw::OverlayStyle style;
   std::string zones_file;
-  std::string zones_json;  // wins over zones_file, as in roianalytics
+  std::string zones_json;     // wins over zones_file, as in roianalytics
+  bool reload_zones = false;  // zones or zones-file set since the streaming thread looked
 };
 
 struct State {
@@ -92,8 +97,25 @@ static bool is_rgb_order(GstVideoFormat format) {
          format == GST_VIDEO_FORMAT_RGBA;
 }
 
-static Settings snapshot(GstTrafficOverlay *self) {
+// The zone config the properties name (none when both are empty); throws what is wrong.
+static std::optional<rw::zones::ZoneConfig> load_zones(GstTrafficOverlay *self,
+                                                       const Settings &settings) {
+  if (!settings.zones_json.empty() && !settings.zones_file.empty()) {
+    GST_WARNING_OBJECT(self, "both zones and zones-file are set: the zones property wins");
+  }
+  std::optional<rw::zones::ZoneConfig> config =
+      rw::zones::zone_config_from(settings.zones_json, settings.zones_file);
+  if (config) {
+    GST_INFO_OBJECT(self, "drawing %zu zones and %zu lines", config->zones.size(),
+                    config->lines.size());
+  }
+  return config;
+}
+
+// Takes the settings and clears the reload flag: what the streaming thread now draws.
+static Settings take_settings(GstTrafficOverlay *self) {
   GST_OBJECT_LOCK(self);
+  self->settings->reload_zones = false;
   Settings copy = *self->settings;
   GST_OBJECT_UNLOCK(self);
   return copy;
@@ -101,21 +123,15 @@ static Settings snapshot(GstTrafficOverlay *self) {
 
 static gboolean gst_traffic_overlay_start(GstBaseTransform *trans) {
   GstTrafficOverlay *self = GST_TRAFFIC_OVERLAY(trans);
-  const Settings settings = snapshot(self);
+  const Settings settings = take_settings(self);
   State &state = *self->state;
   state = State();
-  if (settings.zones_json.empty() && settings.zones_file.empty()) return TRUE;
-  if (!settings.zones_json.empty() && !settings.zones_file.empty()) {
-    GST_WARNING_OBJECT(self, "both zones and zones-file are set: the zones property wins");
-  }
   try {
-    state.config = rw::zones::zone_config_from(settings.zones_json, settings.zones_file);
+    state.config = load_zones(self, settings);
   } catch (const std::exception &e) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", e.what()), (nullptr));
     return FALSE;
   }
-  GST_INFO_OBJECT(self, "drawing %zu zones and %zu lines", state.config->zones.size(),
-                  state.config->lines.size());
   return TRUE;
 }
 
@@ -124,28 +140,52 @@ static gboolean gst_traffic_overlay_stop(GstBaseTransform *trans) {
   return TRUE;
 }
 
-// The zone config in pixels of the negotiated size, as shapes to draw.
+// The zone config in pixels of the frame size, as shapes to draw; throws what is wrong.
+static void resolve_shapes(State &state, int width, int height) {
+  std::vector<rw::draw::ZoneOutline> zones;
+  std::vector<rw::draw::LineMark> lines;
+  if (state.config) {
+    const rw::zones::ZoneConfig pixels = state.config->to_pixels(width, height);
+    for (const rw::zones::Zone &zone : pixels.zones) zones.push_back({zone.name, zone.polygon});
+    for (const rw::zones::CountingLine &line : pixels.lines) {
+      lines.push_back({line.name, line.a, line.b, std::nullopt});
+    }
+  }
+  state.zones = std::move(zones);
+  state.lines = std::move(lines);
+}
+
 static gboolean gst_traffic_overlay_set_info(GstVideoFilter *filter, GstCaps *, GstVideoInfo *,
                                              GstCaps *, GstVideoInfo *out_info) {
   GstTrafficOverlay *self = GST_TRAFFIC_OVERLAY(filter);
-  State &state = *self->state;
-  state.zones.clear();
-  state.lines.clear();
-  if (!state.config) return TRUE;
   try {
-    const rw::zones::ZoneConfig pixels =
-        state.config->to_pixels(GST_VIDEO_INFO_WIDTH(out_info), GST_VIDEO_INFO_HEIGHT(out_info));
-    for (const rw::zones::Zone &zone : pixels.zones) {
-      state.zones.push_back({zone.name, zone.polygon});
-    }
-    for (const rw::zones::CountingLine &line : pixels.lines) {
-      state.lines.push_back({line.name, line.a, line.b, std::nullopt});
-    }
+    resolve_shapes(*self->state, GST_VIDEO_INFO_WIDTH(out_info), GST_VIDEO_INFO_HEIGHT(out_info));
   } catch (const std::exception &e) {
     GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("%s", e.what()), (nullptr));
     return FALSE;
   }
   return TRUE;
+}
+
+// Zones set while playing, drawn from this frame on; bad ones leave the previous in place.
+static void apply_new_zones(GstTrafficOverlay *self, int width, int height) {
+  GST_OBJECT_LOCK(self);
+  const bool reload = self->settings->reload_zones;
+  GST_OBJECT_UNLOCK(self);
+  if (!reload) return;
+  State &state = *self->state;
+  State next;
+  try {
+    next.config = load_zones(self, take_settings(self));
+    resolve_shapes(next, width, height);
+  } catch (const std::exception &e) {
+    GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
+                        ("New zones ignored, the previous ones stay in effect: %s", e.what()),
+                        (nullptr));
+    return;
+  }
+  next.warned_dropped_params = state.warned_dropped_params;
+  state = std::move(next);
 }
 
 static cv::Rect whole_pixels(const rw::meta::BoxPx &box) {
@@ -201,6 +241,7 @@ static GstFlowReturn gst_traffic_overlay_transform_frame_ip(GstVideoFilter *filt
   style.rgb_order = is_rgb_order(GST_VIDEO_FRAME_FORMAT(frame));
 
   const int width = GST_VIDEO_FRAME_WIDTH(frame), height = GST_VIDEO_FRAME_HEIGHT(frame);
+  apply_new_zones(self, width, height);
   const std::vector<rw::meta::Object> found = rw::meta::read_objects(frame->buffer, width, height);
   rw::gst::warn_if_params_dropped(GST_ELEMENT(self), found, state.warned_dropped_params);
   const std::optional<rw::meta::ZoneFrame> analytics = rw::meta::zone_frame(frame->buffer);
@@ -259,9 +300,11 @@ static void gst_traffic_overlay_set_property(GObject *object, guint prop_id, con
       break;
     case PROP_ZONES_FILE:
       set_string(s.zones_file, value);
+      s.reload_zones = true;
       break;
     case PROP_ZONES:
       set_string(s.zones_json, value);
+      s.reload_zones = true;
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -323,8 +366,6 @@ static void gst_traffic_overlay_class_init(GstTrafficOverlayClass *klass) {
 
   const auto playing =
       GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
-  const auto ready =
-      GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
   g_object_class_install_property(
       gobject_class, PROP_SHOW_LABELS,
       g_param_spec_boolean("show-labels", "Show labels",
@@ -348,21 +389,21 @@ static void gst_traffic_overlay_class_init(GstTrafficOverlayClass *klass) {
    * GstTrafficOverlay:zones-file:
    *
    * The zones and counting lines to draw, in roianalytics' JSON format; usually the same file
-   * roianalytics reads. Read at start.
+   * roianalytics reads. Read at start and again whenever the property is set.
    */
   g_object_class_install_property(
       gobject_class, PROP_ZONES_FILE,
       g_param_spec_string("zones-file", "Zones file",
                           "JSON file of zones and counting lines to draw, as roianalytics reads "
                           "it ({\"zones\": [{\"name\", \"polygon\"}], \"lines\": [{\"name\", "
-                          "\"points\"}], \"normalized\"}); read at start",
-                          nullptr, ready));
+                          "\"points\"}], \"normalized\"}); read at start and when set",
+                          nullptr, playing));
   g_object_class_install_property(
       gobject_class, PROP_ZONES,
       g_param_spec_string("zones", "Zones",
                           "The zones to draw as a JSON string (same format as zones-file); when "
                           "both are set, this one wins",
-                          nullptr, ready));
+                          nullptr, playing));
 
   gst_element_class_set_static_metadata(element_class, "Traffic overlay", "Filter/Effect/Video",
                                         "Draws roadwatch objects (boxes, ids, speeds), zones, "

@@ -10,9 +10,15 @@
  *
  * Output layouts YOLOX (raw grid, `1×N×(5+C)`), YOLOv5 (`1×3N×(5+C)`) and YOLOv8/YOLO11
  * (`1×(4+C)×N`) are recognised from the output shape; #GstYoloDetect:model-type overrides.
- * Frames are letterboxed to the model's input size inside the element, so never scale
+ * Frames are letterboxed to the network's input size inside the element, so never scale
  * between yolodetect and the elements that read its metadata. Pixels pass through untouched;
  * I420 and NV12 are read directly (no videoconvert needed).
+ *
+ * The network runs at the frame's aspect ratio by default (#GstYoloDetect:input-size): a
+ * 16:9 frame and a 416×416 model give a 416×256 input, which holds the same 416×234
+ * letterboxed picture as 416×416 for about 60 % of the work. Models exported with fixed
+ * grids cannot change size; they run at their own size and the log says so. On the CPU the
+ * model's graph is also rewritten in memory for OpenCV (#GstYoloDetect:rewrite-graph).
  *
  * At end of stream the element compares where the stream ended with where its segment (or
  * the container's duration) says it should end, and fails with an error when more than
@@ -38,6 +44,7 @@
 #include <string>
 
 #include "meta/rwmeta.h"
+#include "rw/detect/input_size.hpp"
 #include "rw/detect/labels.hpp"
 #include "rw/detect/yolo_detector.hpp"
 #include "util/gstcv.h"
@@ -59,6 +66,8 @@ enum {
   PROP_DEVICE,
   PROP_THREADS,
   PROP_CHECK_TRUNCATION,
+  PROP_INPUT_SIZE,
+  PROP_REWRITE_GRAPH,
 };
 
 constexpr const char *DEFAULT_CLASSES = "car,motorcycle,bus,truck";
@@ -67,6 +76,8 @@ constexpr float DEFAULT_IOU_THRESHOLD = 0.45f;
 constexpr guint DEFAULT_INTERVAL = 0;
 constexpr gint DEFAULT_THREADS = 0;
 constexpr gboolean DEFAULT_CHECK_TRUNCATION = TRUE;
+constexpr const char *DEFAULT_INPUT_SIZE = "auto";
+constexpr gboolean DEFAULT_REWRITE_GRAPH = TRUE;
 
 // Property values; read and written under the object lock, copied once per frame.
 struct Settings {
@@ -80,6 +91,8 @@ struct Settings {
   guint interval = DEFAULT_INTERVAL;
   gint threads = DEFAULT_THREADS;
   bool check_truncation = DEFAULT_CHECK_TRUNCATION;
+  std::string input_size = DEFAULT_INPUT_SIZE;
+  bool rewrite_graph = DEFAULT_REWRITE_GRAPH;
 };
 
 // Owned by the streaming side: created in start(), dropped in stop().
@@ -88,6 +101,7 @@ struct State {
   std::vector<std::string> labels;
   std::string parsed_classes;
   std::vector<bool> class_mask;
+  det::InputSizeRequest input_size;
   guint frames_to_skip = 0;
   GstClockTime stream_end = GST_CLOCK_TIME_NONE;  // stream time where the last frame ends
 
@@ -159,11 +173,13 @@ static gboolean gst_yolo_detect_start(GstBaseTransform *trans) {
         settings.label_file.empty() ? det::coco_labels() : det::load_labels(settings.label_file);
     state.class_mask = det::parse_class_selection(settings.classes, state.labels);
     state.parsed_classes = settings.classes;
+    state.input_size = det::parse_input_size(settings.input_size);
     det::DetectorConfig config;
     config.model_path = settings.model_file;
     config.model_type = settings.model_type;
     config.device = settings.device;
     config.threads = settings.threads;
+    config.rewrite_graph = settings.rewrite_graph;
     state.detector = std::make_unique<det::YoloDetector>(config);
   } catch (const std::exception &e) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", e.what()), (nullptr));
@@ -183,10 +199,41 @@ static gboolean gst_yolo_detect_start(GstBaseTransform *trans) {
                          detector.num_classes(), state.labels.size()),
                         (nullptr));
   }
-  GST_INFO_OBJECT(self, "%s; %s layout, input %dx%d, %zu labels", detector.device_note().c_str(),
-                  det::to_string(detector.layout()), detector.input_width(),
-                  detector.input_height(), state.labels.size());
+  GST_INFO_OBJECT(self, "%s; %s layout, model input %dx%d, %zu labels; %s",
+                  detector.device_note().c_str(), det::to_string(detector.layout()),
+                  detector.input_width(), detector.input_height(), state.labels.size(),
+                  detector.rewrite_note().c_str());
   state.reset_stream();
+  return TRUE;
+}
+
+// The network input size depends on the frame's: picked again whenever the caps change.
+static gboolean gst_yolo_detect_set_info(GstVideoFilter *filter, GstCaps *, GstVideoInfo *in_info,
+                                         GstCaps *, GstVideoInfo *) {
+  GstYoloDetect *self = GST_YOLO_DETECT(filter);
+  State &state = *self->state;
+  if (!state.detector) return TRUE;  // not started: start() reports why
+  det::YoloDetector &detector = *state.detector;
+  const det::SizePx frame{GST_VIDEO_INFO_WIDTH(in_info), GST_VIDEO_INFO_HEIGHT(in_info)};
+  const det::SizePx wanted =
+      det::resolve_input_size(state.input_size, detector.model_input_size(), frame);
+  try {
+    if (detector.set_input_size(wanted)) {
+      GST_INFO_OBJECT(self, "input-size %s: %s for %s frames",
+                      det::to_string(state.input_size).c_str(), detector.input_size_note().c_str(),
+                      det::to_string(frame).c_str());
+    } else if (state.input_size.mode == det::InputSizeRequest::Mode::kFixed) {
+      GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("%s", detector.input_size_note().c_str()),
+                          (nullptr));
+    } else {
+      GST_INFO_OBJECT(self, "%s", detector.input_size_note().c_str());
+    }
+  } catch (const std::exception &e) {
+    GST_ELEMENT_ERROR(self, STREAM, FAILED,
+                      ("Cannot run the model at %s: %s", det::to_string(wanted).c_str(), e.what()),
+                      (nullptr));
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -358,6 +405,12 @@ static void gst_yolo_detect_set_property(GObject *object, guint prop_id, const G
     case PROP_CHECK_TRUNCATION:
       s.check_truncation = g_value_get_boolean(value);
       break;
+    case PROP_INPUT_SIZE:
+      s.input_size = text();
+      break;
+    case PROP_REWRITE_GRAPH:
+      s.rewrite_graph = g_value_get_boolean(value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       break;
@@ -400,6 +453,12 @@ static void gst_yolo_detect_get_property(GObject *object, guint prop_id, GValue 
       break;
     case PROP_CHECK_TRUNCATION:
       g_value_set_boolean(value, s.check_truncation);
+      break;
+    case PROP_INPUT_SIZE:
+      g_value_set_string(value, s.input_size.c_str());
+      break;
+    case PROP_REWRITE_GRAPH:
+      g_value_set_boolean(value, s.rewrite_graph);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -498,6 +557,34 @@ static void gst_yolo_detect_class_init(GstYoloDetectClass *klass) {
                            "its container announces",
                            DEFAULT_CHECK_TRUNCATION, playing));
 
+  /**
+   * GstYoloDetect:input-size:
+   * Size the network runs at: `auto` fits the frame's aspect ratio with the model's long side
+   * (sides rounded up to 32; 416x256 for 16:9 frames and a 416x416 model), `model` the size
+   * the model declares, or WIDTHxHEIGHT (multiples of 32). A model that cannot change size
+   * runs at its own, with a log line (a warning for WIDTHxHEIGHT).
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_INPUT_SIZE,
+      g_param_spec_string("input-size", "Input size",
+                          "Network input size: auto (frame aspect, model's long side), model "
+                          "(the model's declared size) or WIDTHxHEIGHT in multiples of 32",
+                          DEFAULT_INPUT_SIZE, ready));
+  /**
+   * GstYoloDetect:rewrite-graph:
+   * On the CPU, rewrite the model's graph in memory before OpenCV runs it: SiLU activations
+   * (Sigmoid + Mul) become one vectorised layer fused into the convolution, a space-to-depth
+   * Focus stem becomes one convolution, and a final transpose moves out of the network. The
+   * rewritten graph must reproduce the original's outputs at start, else the original runs.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_REWRITE_GRAPH,
+      g_param_spec_boolean("rewrite-graph", "Rewrite graph",
+                           "On the CPU, run an equivalent graph rewritten for OpenCV (vectorised "
+                           "SiLU, Focus stem as a convolution); checked against the original at "
+                           "start",
+                           DEFAULT_REWRITE_GRAPH, ready));
+
   gst_element_class_set_static_metadata(
       element_class, "YOLO object detector", "Filter/Analyzer/Video",
       "Detects objects with a YOLOX, YOLOv5 or YOLOv8/YOLO11 ONNX model and attaches region "
@@ -506,6 +593,7 @@ static void gst_yolo_detect_class_init(GstYoloDetectClass *klass) {
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
 
+  GST_VIDEO_FILTER_CLASS(klass)->set_info = GST_DEBUG_FUNCPTR(gst_yolo_detect_set_info);
   trans_class->start = GST_DEBUG_FUNCPTR(gst_yolo_detect_start);
   trans_class->stop = GST_DEBUG_FUNCPTR(gst_yolo_detect_stop);
   trans_class->sink_event = GST_DEBUG_FUNCPTR(gst_yolo_detect_sink_event);

@@ -3,14 +3,21 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <stdexcept>
 #include <string_view>
 #include <unordered_set>
 
+#include "protobuf_wire.hpp"
 #include "rw/common/error.hpp"
 
 namespace rw::detect {
 namespace {
+
+using proto::bytes_field;
+using proto::Field;
+using proto::for_each_field;
+using proto::is_bytes;
+using proto::kVarint;
+using MalformedProto = proto::Malformed;
 
 // Field numbers from onnx.proto, for the few messages on the way to the graph inputs.
 constexpr std::uint64_t kModelIrVersion = 1;
@@ -25,97 +32,6 @@ constexpr std::uint64_t kTensorTypeShape = 2;
 constexpr std::uint64_t kShapeDim = 1;
 constexpr std::uint64_t kDimValue = 1;
 constexpr std::uint64_t kDimParam = 2;
-
-enum WireType { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
-
-// A protobuf wire-format violation; read_onnx_model_info() names the file around it.
-class MalformedProto : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-struct Field {
-  std::uint64_t number = 0;
-  int wire_type = kVarint;
-  std::uint64_t varint = 0;
-  std::string_view bytes;
-};
-
-// Reads the fields of one message; every read is checked against the end of the message.
-class FieldReader {
- public:
-  explicit FieldReader(std::string_view message) : rest_(message) {}
-
-  std::optional<Field> next() {
-    if (rest_.empty()) return std::nullopt;
-    const std::uint64_t tag = read_varint();
-    Field field;
-    field.number = tag >> 3;
-    field.wire_type = static_cast<int>(tag & 7);
-    if (field.number == 0) throw MalformedProto("field number 0");
-    switch (field.wire_type) {
-      case kVarint:
-        field.varint = read_varint();
-        break;
-      case kFixed64:
-        take(8);
-        break;
-      case kLengthDelimited:
-        field.bytes = take(read_varint());
-        break;
-      case kFixed32:
-        take(4);
-        break;
-      default:
-        throw MalformedProto("invalid wire type " + std::to_string(field.wire_type));
-    }
-    return field;
-  }
-
- private:
-  std::uint64_t read_varint() {
-    std::uint64_t value = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (rest_.empty()) throw MalformedProto("truncated varint");
-      const auto byte = static_cast<std::uint8_t>(rest_.front());
-      rest_.remove_prefix(1);
-      value |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
-      if ((byte & 0x80) == 0) return value;
-    }
-    throw MalformedProto("varint longer than 10 bytes");
-  }
-
-  std::string_view take(std::uint64_t size) {
-    if (size > rest_.size()) {
-      throw MalformedProto("a field of " + std::to_string(size) +
-                           " bytes runs past the end of its message");
-    }
-    const std::string_view taken = rest_.substr(0, size);
-    rest_.remove_prefix(size);
-    return taken;
-  }
-
-  std::string_view rest_;
-};
-
-template <typename Visit>
-void for_each_field(std::string_view message, Visit visit) {
-  FieldReader reader(message);
-  while (const auto field = reader.next()) visit(*field);
-}
-
-bool is_bytes(const Field &field, std::uint64_t number) {
-  return field.number == number && field.wire_type == kLengthDelimited;
-}
-
-// The last occurrence of a string or sub-message field; empty when absent.
-std::string_view bytes_field(std::string_view message, std::uint64_t number) {
-  std::string_view found;
-  for_each_field(message, [&](const Field &field) {
-    if (is_bytes(field, number)) found = field.bytes;
-  });
-  return found;
-}
 
 std::int64_t parse_dimension(std::string_view dimension) {
   std::int64_t value = -1;
@@ -139,7 +55,9 @@ std::vector<std::int64_t> parse_shape(std::string_view value_info) {
   return dims;
 }
 
-std::string read_file(const std::string &path) {
+}  // namespace
+
+std::string read_model_file(const std::string &path) {
   std::error_code error;
   if (!std::filesystem::exists(path, error)) {
     throw Error("model file '" + path + "' does not exist");
@@ -153,10 +71,11 @@ std::string read_file(const std::string &path) {
   return bytes;
 }
 
-}  // namespace
-
 OnnxModelInfo read_onnx_model_info(const std::string &path) {
-  const std::string bytes = read_file(path);
+  return parse_onnx_model_info(read_model_file(path), path);
+}
+
+OnnxModelInfo parse_onnx_model_info(std::string_view bytes, const std::string &path) {
   try {
     if (bytes.empty()) throw MalformedProto("empty file");
     bool has_ir_version = false;

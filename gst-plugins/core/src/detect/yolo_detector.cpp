@@ -1,6 +1,7 @@
 #include "rw/detect/yolo_detector.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 #include <opencv2/core/cuda.hpp>
@@ -10,6 +11,8 @@
 #include "rw/common/error.hpp"
 #include "rw/detect/nms.hpp"
 #include "rw/detect/onnx_model_info.hpp"
+#include "rw/detect/onnx_rewrite.hpp"
+#include "rw/detect/silu_layer.hpp"
 
 namespace rw::detect {
 namespace {
@@ -57,6 +60,28 @@ bool has_opencl() {
   return cv::ocl::haveOpenCL() && cv::ocl::useOpenCL();
 }
 
+// A rewritten graph must reproduce the original's outputs to this much, relative to the
+// largest output value (float rounding in a different order differs by about 1e-6).
+constexpr double kRewriteTolerance = 1e-4;
+
+cv::dnn::Net read_net(const std::string &bytes) {
+  return cv::dnn::readNetFromONNX(bytes.data(), bytes.size());
+}
+
+void use_cpu(cv::dnn::Net &net) {
+  net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+  net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+}
+
+// Anchors (rows of YOLOX / YOLOv5, columns of YOLOv8) in an output shape.
+int anchor_count(YoloLayout layout, const std::vector<int> &shape) {
+  return layout == YoloLayout::kYolov8 ? shape.back() : shape[shape.size() - 2];
+}
+
+std::vector<int> shape_of(const cv::Mat &m) {
+  return std::vector<int>(m.size.p, m.size.p + m.dims);
+}
+
 }  // namespace
 
 const char *to_string(Device device) {
@@ -80,16 +105,22 @@ struct YoloDetector::Impl {
   YoloLayout layout = YoloLayout::kYolox;
   InputConvention convention{};
   Device device = Device::kCpu;
-  std::string device_note;
+  std::string device_note, rewrite_note, input_size_note;
+  SizePx model_size;
   int input_w = 0, input_h = 0;
   int num_classes = 0;
+  int model_anchors = 0;  // anchors in the output at the model's own size
+  // The rewritten graph leaves its output transposed (onnx_rewrite.hpp).
+  bool output_transposed = false;
   // Reused between frames so the steady state allocates nothing.
-  cv::Mat letterboxed, blob;
+  cv::Mat letterboxed, blob, transposed_2d, transposed;
   std::vector<cv::Mat> outputs;
   std::vector<cv::String> output_names;
 
   void select_device(Device asked);
+  void rewrite_graph(const std::string &model_bytes);
   const cv::Mat &run(const cv::Mat &letterboxed_bgr);
+  const cv::Mat &probe(int width, int height);
 };
 
 void YoloDetector::Impl::select_device(Device asked) {
@@ -120,8 +151,7 @@ void YoloDetector::Impl::select_device(Device asked) {
                                                         : cv::dnn::DNN_TARGET_OPENCL_FP16);
       break;
     default:
-      net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-      net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+      use_cpu(net);
       break;
   }
   device = chosen;
@@ -137,17 +167,77 @@ const cv::Mat &YoloDetector::Impl::run(const cv::Mat &letterboxed_bgr) {
                          convention.swap_rb, false, CV_32F);
   net.setInput(blob);
   net.forward(outputs, output_names);
-  return outputs.front();
+  const cv::Mat &out = outputs.front();
+  if (!output_transposed || out.dims != 3 || out.size[0] != 1) return out;
+  // 1 x A x B back to the original graph's 1 x B x A.
+  const int a = out.size[1], b = out.size[2];
+  cv::transpose(cv::Mat(a, b, CV_32F, const_cast<float *>(out.ptr<float>())), transposed_2d);
+  transposed = transposed_2d.reshape(1, {1, b, a});
+  return transposed;
+}
+
+// One forward pass on a grey image.
+const cv::Mat &YoloDetector::Impl::probe(int width, int height) {
+  letterboxed.create(height, width, CV_8UC3);
+  letterboxed.setTo(cv::Scalar::all(kLetterboxPadValue));
+  return run(letterboxed);
+}
+
+// Swaps in the rewritten graph when one applies and gives the original's outputs on a noise
+// image; otherwise keeps the original and says why.
+void YoloDetector::Impl::rewrite_graph(const std::string &model_bytes) {
+  RewrittenModel rewritten;
+  try {
+    rewritten = rewrite_for_opencv_cpu(model_bytes);
+  } catch (const Error &e) {
+    rewrite_note = std::string("graph rewrite off: ") + e.what();
+    return;
+  }
+  if (!rewritten.changed()) {
+    rewrite_note = "graph rewrite: " + rewritten.summary();
+    return;
+  }
+  cv::Mat noise(model_size.height, model_size.width, CV_8UC3);
+  cv::RNG(0x5eed).fill(noise, cv::RNG::UNIFORM, 0, 256);
+  const cv::dnn::Net original_net = net;  // a shared handle: kept alive, not copied
+  const std::vector<cv::String> original_names = output_names;
+  std::string problem;
+  try {
+    const cv::Mat original = run(noise).clone();
+    register_silu_layer();
+    net = read_net(rewritten.bytes);
+    use_cpu(net);
+    output_names = net.getUnconnectedOutLayersNames();
+    output_transposed = rewritten.output_transposed;
+    const cv::Mat &now = run(noise);
+    const double scale = std::max(1.0, cv::norm(original, cv::NORM_INF));
+    const double difference =
+        now.size == original.size ? cv::norm(now, original, cv::NORM_INF) / scale : INFINITY;
+    if (difference <= kRewriteTolerance) {
+      rewrite_note = "graph rewrite: " + rewritten.summary();
+      return;
+    }
+    problem = "its outputs differ from the original's by " + std::to_string(difference);
+  } catch (const cv::Exception &e) {
+    problem = std::string("OpenCV cannot run it: ") + e.what();
+  }
+  net = original_net;
+  output_names = original_names;
+  output_transposed = false;
+  rewrite_note = "graph rewrite off: " + problem;
 }
 
 YoloDetector::YoloDetector(const DetectorConfig &config) : impl_(std::make_unique<Impl>()) {
   Impl &m = *impl_;
   if (config.threads > 0) cv::setNumThreads(config.threads);
-  const OnnxModelInfo info = read_onnx_model_info(config.model_path);
-  m.input_h = input_dim(info, 2, config.fallback_input_size);
-  m.input_w = input_dim(info, 3, config.fallback_input_size);
+  const std::string bytes = read_model_file(config.model_path);
+  const OnnxModelInfo info = parse_onnx_model_info(bytes, config.model_path);
+  m.model_size = {input_dim(info, 3, config.fallback_input_size),
+                  input_dim(info, 2, config.fallback_input_size)};
+  m.input_w = m.model_size.width;
+  m.input_h = m.model_size.height;
   try {
-    m.net = cv::dnn::readNetFromONNX(config.model_path);
+    m.net = read_net(bytes);
   } catch (const cv::Exception &e) {
     throw Error("OpenCV cannot load the ONNX model '" + config.model_path + "': " + e.what());
   }
@@ -158,10 +248,9 @@ YoloDetector::YoloDetector(const DetectorConfig &config) : impl_(std::make_uniqu
   // One forward pass on a grey input tells us the output shape before the first frame.
   const std::optional<YoloLayout> forced = layout_for(config.model_type);
   m.convention = convention_for(forced.value_or(YoloLayout::kYolox));
-  cv::Mat grey(m.input_h, m.input_w, CV_8UC3, cv::Scalar::all(kLetterboxPadValue));
   const cv::Mat *out = nullptr;
   try {
-    out = &m.run(grey);
+    out = &m.probe(m.input_w, m.input_h);
   } catch (const cv::Exception &e) {
     if (m.device == Device::kCpu) {
       throw Error("the model '" + config.model_path +
@@ -170,11 +259,10 @@ YoloDetector::YoloDetector(const DetectorConfig &config) : impl_(std::make_uniqu
     // A GPU target can fail where the CPU works; say so and keep going on the CPU.
     m.device_note += std::string("; ") + to_string(m.device) + " failed, running on cpu";
     m.device = Device::kCpu;
-    m.net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-    m.net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-    out = &m.run(grey);
+    use_cpu(m.net);
+    out = &m.probe(m.input_w, m.input_h);
   }
-  const std::vector<int> shape(out->size.p, out->size.p + out->dims);
+  const std::vector<int> shape = shape_of(*out);
   const std::optional<YoloLayout> inferred = infer_layout(shape, m.input_w, m.input_h);
   if (!forced && !inferred) {
     throw Error("cannot decode the output of '" + config.model_path + "': shape " +
@@ -187,8 +275,75 @@ YoloDetector::YoloDetector(const DetectorConfig &config) : impl_(std::make_uniqu
   m.convention = convention_for(m.layout);
   // The last two dimensions are anchors x (5+C), or (4+C) x anchors for YOLOv8.
   m.num_classes = m.layout == YoloLayout::kYolov8 ? shape[shape.size() - 2] - 4 : shape.back() - 5;
+  m.model_anchors = anchor_count(m.layout, shape);
   // Decoding the probe output checks that a forced model-type fits the shape.
   decode(m.layout, out->ptr<float>(), shape, DecodeParams{m.input_w, m.input_h, 1.0f, {}});
+
+  if (!config.rewrite_graph) {
+    m.rewrite_note = "graph rewrite off";
+  } else if (m.device != Device::kCpu) {
+    m.rewrite_note = "graph rewrite off: it is for the CPU";
+  } else {
+    m.rewrite_graph(bytes);
+  }
+}
+
+bool YoloDetector::set_input_size(SizePx size) {
+  Impl &m = *impl_;
+  if (size.width == m.input_w && size.height == m.input_h) return true;
+  const SizePx model = m.model_size;
+  const std::string asked = to_string(size);
+  std::string problem;
+  try {
+    const cv::Mat &out = m.probe(size.width, size.height);
+    const std::vector<int> shape = shape_of(out);
+    // The anchors must follow the grid: N(size) / cells(size) = N(model) / cells(model).
+    const long long cells = grid_cell_count(size.width, size.height);
+    const long long model_cells = grid_cell_count(model.width, model.height);
+    const bool follows =
+        shape.size() >= 2 && anchor_count(m.layout, shape) * model_cells == m.model_anchors * cells;
+    const int classes =
+        shape.size() < 2
+            ? -1
+            : (m.layout == YoloLayout::kYolov8 ? shape[shape.size() - 2] - 4 : shape.back() - 5);
+    if (follows && classes == m.num_classes) {
+      m.input_w = size.width;
+      m.input_h = size.height;
+      m.input_size_note = "network input " + asked + " (model " + to_string(model) + ")";
+      return true;
+    }
+    problem = "its output " + shape_to_string(shape) + " does not follow the input size";
+  } catch (const cv::Exception &e) {
+    problem = std::string("OpenCV cannot run it at that size: ") + e.what();
+  }
+  m.input_w = model.width;
+  m.input_h = model.height;
+  m.probe(model.width, model.height);  // back to a known state at the model's size
+  m.input_size_note = "network input " + to_string(model) + ", the model's own size: asked for " +
+                      asked + " but " + problem;
+  return false;
+}
+
+std::map<std::string, double> YoloDetector::layer_profile_ms() const {
+  std::vector<double> ticks;
+  impl_->net.getPerfProfile(ticks);
+  const double ms_per_tick = 1e3 / cv::getTickFrequency();
+  std::map<std::string, double> by_type;
+  for (std::size_t i = 0; i < ticks.size(); ++i) {
+    // Layer ids start at 1 (0 is the input layer, which getPerfProfile leaves out).
+    by_type[impl_->net.getLayer(static_cast<int>(i) + 1)->type] += ticks[i] * ms_per_tick;
+  }
+  return by_type;
+}
+
+const std::string &YoloDetector::input_size_note() const {
+  return impl_->input_size_note;
+}
+SizePx YoloDetector::model_input_size() const {
+  return impl_->model_size;
+}
+const std::string &YoloDetector::rewrite_note() const {
+  return impl_->rewrite_note;
 }
 
 YoloDetector::~YoloDetector() = default;
@@ -200,7 +355,7 @@ std::vector<Detection> YoloDetector::detect(const ImageView &frame, const Detect
       make_letterbox(frame.width, frame.height, m.input_w, m.input_h, m.convention.placement, yuv);
   letterbox_to_bgr(frame, geometry, m.letterboxed);
   const cv::Mat &out = m.run(m.letterboxed);
-  const std::vector<int> shape(out.size.p, out.size.p + out.dims);
+  const std::vector<int> shape = shape_of(out);
   std::vector<Detection> found =
       decode(m.layout, out.ptr<float>(), shape,
              DecodeParams{m.input_w, m.input_h, params.score_threshold, params.class_mask});

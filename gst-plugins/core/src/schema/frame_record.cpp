@@ -83,4 +83,15 @@ std::string to_json(const FrameRecord &record) {
   return json.str();
 }
 
+std::vector<std::string> events_to_json(const FrameRecord &record) {
+  std::vector<std::string> out;
+  out.reserve(record.events.size());
+  for (const rw::zones::Event &event : record.events) {
+    JsonWriter json;
+    write_event(json, event, record.summary);
+    out.push_back(json.str());
+  }
+  return out;
+}
+
 }  // namespace rw::schema

@@ -27,6 +27,8 @@ void write_summary(JsonWriter &json, const rw::zones::Summary &summary) {
   json.end_object();
 }
 
+}  // namespace
+
 // Key order follows SPEC §5's example (type, track_id, speed_kmh, limit_kmh, zone, frame_number,
 // pts_ns), with each type's own keys in their natural places.
 void write_event(JsonWriter &json, const Event &event,
@@ -56,8 +58,6 @@ void write_event(JsonWriter &json, const Event &event,
   if (event.type == EventType::kEndOfStream && summary) write_summary(json, *summary);
   json.end_object();
 }
-
-}  // namespace
 
 void write_stats(JsonWriter &json, const rw::zones::Stats &stats) {
   json.begin_object();

@@ -13,6 +13,10 @@ namespace rw::schema {
 //  "line_counts": {name: {"forward": n, "backward": m}}}, lines in config order.
 void write_stats(JsonWriter &json, const rw::zones::Stats &stats);
 
+// One event object; the summary goes in only if it is an end_of_stream event.
+void write_event(JsonWriter &json, const rw::zones::Event &event,
+                 const std::optional<rw::zones::Summary> &summary);
+
 // An array of events; the summary goes into each end_of_stream event (see to_json).
 void write_events(JsonWriter &json, const std::vector<rw::zones::Event> &events,
                   const std::optional<rw::zones::Summary> &summary);

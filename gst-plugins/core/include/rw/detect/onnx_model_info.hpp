@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rw::detect {
@@ -17,5 +18,11 @@ struct OnnxModelInfo {
 
 // Throws rw::Error naming the path when the file is missing, unreadable or not an ONNX model.
 OnnxModelInfo read_onnx_model_info(const std::string &path);
+
+// The same checks on a model already in memory; `path` only names it in errors.
+OnnxModelInfo parse_onnx_model_info(std::string_view bytes, const std::string &path);
+
+// The whole file; throws rw::Error naming the path when it is missing or unreadable.
+std::string read_model_file(const std::string &path);
 
 }  // namespace rw::detect

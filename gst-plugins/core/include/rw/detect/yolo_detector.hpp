@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -8,6 +9,7 @@
 
 #include "rw/detect/box.hpp"
 #include "rw/detect/image.hpp"
+#include "rw/detect/input_size.hpp"
 #include "rw/detect/letterbox.hpp"
 #include "rw/detect/yolo_decode.hpp"
 
@@ -26,6 +28,9 @@ struct DetectorConfig {
   int fallback_input_size = 640;
   // OpenCV's worker threads; 0 keeps OpenCV's default. OpenCV has one pool per process.
   int threads = 0;
+  // On the CPU, run the graph as rewrite_for_opencv_cpu() leaves it (onnx_rewrite.hpp), after
+  // checking at start that it gives the original's outputs.
+  bool rewrite_graph = true;
 };
 
 // Per-call settings, so thresholds and classes can change while playing.
@@ -39,7 +44,8 @@ struct DetectParams {
 // A YOLO-family ONNX model run with OpenCV DNN: letterbox, forward, decode, class-aware NMS.
 // The constructor loads the model, picks the device (falling back to the CPU when the asked
 // one is missing) and runs one forward pass to learn and check the output layout, so every
-// problem with the model surfaces at start as an rw::Error.
+// problem with the model surfaces at start as an rw::Error. It runs at the model's declared
+// input size until set_input_size() picks another.
 class YoloDetector {
  public:
   explicit YoloDetector(const DetectorConfig &config);
@@ -54,10 +60,21 @@ class YoloDetector {
   // input_height() BGR: the "model only" figure of the benchmarks.
   void forward(const cv::Mat &letterboxed_bgr);
 
+  // Runs the network at `size` from now on (a multiple of kModelStridePx). A model whose
+  // output does not follow its input size (an export with fixed grids) stays at its own size:
+  // returns false and input_size_note() says why.
+  bool set_input_size(SizePx size);
+  // OpenCV's timing of the last forward pass, milliseconds summed by layer type.
+  std::map<std::string, double> layer_profile_ms() const;
+  const std::string &input_size_note() const;
+  SizePx model_input_size() const;
+
   YoloLayout layout() const;
   Device device() const;
   // One line saying what runs where, and why if it is not what was asked for.
   const std::string &device_note() const;
+  // What the graph rewrite did, or why it is off ("rewrite: 104 SiLU fused, ...").
+  const std::string &rewrite_note() const;
   int input_width() const;
   int input_height() const;
   // Classes the model scores, from its output shape.

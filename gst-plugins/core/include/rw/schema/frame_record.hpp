@@ -60,4 +60,7 @@ NormBox normalise_box(double x_px, double y_px, double w_px, double h_px, int fr
 // (exit), then frame_number and pts_ns, and summary (end_of_stream, when known).
 std::string to_json(const FrameRecord &record);
 
+// Each event of the record as a JSON object of its own, exactly as in to_json's "events".
+std::vector<std::string> events_to_json(const FrameRecord &record);
+
 }  // namespace rw::schema

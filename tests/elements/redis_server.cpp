@@ -1,0 +1,107 @@
+#include "redis_server.h"
+
+#include <arpa/inet.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "rw/control/redis_client.hpp"
+
+namespace rw::test {
+namespace {
+
+int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
+  getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string read_file(const std::string &path) {
+  gchar *text = nullptr;
+  if (!g_file_get_contents(path.c_str(), &text, nullptr, nullptr)) return "";
+  std::string content(text);
+  g_free(text);
+  return content;
+}
+
+}  // namespace
+
+RedisServer::RedisServer() : port_(free_port()) {
+  gchar *dir = g_dir_make_tmp("rw-redis-XXXXXX", nullptr);
+  dir_ = dir != nullptr ? dir : "/tmp";
+  g_free(dir);
+}
+
+RedisServer::~RedisServer() {
+  kill();
+  g_unlink((dir_ + "/redis.log").c_str());
+  g_rmdir(dir_.c_str());
+}
+
+bool RedisServer::start() {
+  kill();
+  const std::string log = dir_ + "/redis.log";
+  g_unlink(log.c_str());
+  const std::string port = std::to_string(port_);
+  std::vector<const char *> argv = {
+      "redis-server", "--port", port.c_str(), "--bind",    "127.0.0.1", "--dir",
+      dir_.c_str(),   "--save", "",           "--logfile", log.c_str(), nullptr};
+  GError *spawn_error = nullptr;
+  GPid pid = 0;
+  if (!g_spawn_async(nullptr, const_cast<gchar **>(argv.data()), nullptr,
+                     GSpawnFlags(G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD), nullptr, nullptr,
+                     &pid, &spawn_error)) {
+    error_ = spawn_error->message;
+    g_error_free(spawn_error);
+    return false;
+  }
+  pid_ = pid;
+  // Waits for the log line, or for the server to exit (a port taken, a bad option).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (read_file(log).find("Ready to accept connections") != std::string::npos) return true;
+    if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      pid_ = -1;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  error_ = "redis-server did not start: " + read_file(log);
+  kill();
+  return false;
+}
+
+void RedisServer::kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+std::string RedisServer::command(const std::vector<std::string> &args) const {
+  rw::publish::RedisEndpoint endpoint;
+  endpoint.port = port_;
+  rw::control::RedisClient client(endpoint);
+  std::string error;
+  if (!client.connect(error)) return "(error) " + error;
+  const auto reply = client.run(args, error);
+  if (!reply) return "(error) " + error;
+  if (reply->type == rw::control::Reply::Type::kInteger) return std::to_string(reply->integer);
+  if (reply->type == rw::control::Reply::Type::kError) return "(error) " + reply->text;
+  return reply->text;
+}
+
+}  // namespace rw::test
