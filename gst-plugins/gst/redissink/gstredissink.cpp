@@ -38,6 +38,8 @@
 
 #include "redissink/gstredissink.h"
 
+#include "util/redis_properties.h"
+
 #include <gst/video/video.h>
 
 #include <chrono>
@@ -83,8 +85,6 @@ enum {
   PROP_CONNECTED,
 };
 
-constexpr const char *DEFAULT_HOST = "127.0.0.1";
-constexpr guint DEFAULT_PORT = 6379;
 constexpr const char *DEFAULT_SOURCE_ID = "0";
 constexpr guint DEFAULT_QUEUE_SIZE = 1000;
 constexpr guint64 DEFAULT_QUEUE_MAX_BYTES = guint64(64) << 20;
@@ -94,8 +94,8 @@ constexpr guint DEFAULT_DRAIN_TIMEOUT_MS = 5000;
 constexpr guint kMaxTimeoutMs = 600'000;
 
 struct Settings {
-  std::string host = DEFAULT_HOST;
-  guint port = DEFAULT_PORT;
+  std::string host = rw::gst::kDefaultRedisHost;
+  guint port = rw::gst::kDefaultRedisPort;
   std::string password;
   std::string source_id = DEFAULT_SOURCE_ID;
   pub::StreamConfig streams;
@@ -327,7 +327,7 @@ static void gst_redis_sink_set_property(GObject *object, guint prop_id, const GV
   Settings &s = *self->settings;
   switch (prop_id) {
     case PROP_HOST:
-      set_string(s.host, value, DEFAULT_HOST);
+      set_string(s.host, value, rw::gst::kDefaultRedisHost);
       break;
     case PROP_PORT:
       s.port = g_value_get_uint(value);
@@ -479,23 +479,8 @@ static void gst_redis_sink_class_init(GstRedisSinkClass *klass) {
   const auto live =
       GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 
-  g_object_class_install_property(
-      gobject_class, PROP_HOST,
-      g_param_spec_string("host", "Host", "Redis server host name or address", DEFAULT_HOST,
-                          at_start));
-  g_object_class_install_property(
-      gobject_class, PROP_PORT,
-      g_param_spec_uint("port", "Port", "Redis server TCP port", 1, 65535, DEFAULT_PORT, at_start));
-  /**
-   * GstRedisSink:password:
-   *
-   * Sent with AUTH after each connect. Write-only, so it never shows up in a property dump.
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_PASSWORD,
-      g_param_spec_string(
-          "password", "Password", "Redis password (AUTH); empty for none", nullptr,
-          GParamFlags(G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  // Write-only password: it is sent with AUTH after each connect, never shown.
+  rw::gst::install_redis_endpoint_properties(gobject_class, PROP_HOST, PROP_PORT, PROP_PASSWORD);
   g_object_class_install_property(
       gobject_class, PROP_SOURCE_ID,
       g_param_spec_string("source-id", "Source id",

@@ -30,6 +30,8 @@
 
 #include "viewergate/gstviewergate.h"
 
+#include "util/redis_properties.h"
+
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -56,15 +58,13 @@ enum {
   PROP_DROPPED,
 };
 
-constexpr const char *DEFAULT_HOST = "127.0.0.1";
-constexpr guint DEFAULT_PORT = 6379;
 constexpr const char *DEFAULT_KEY_PREFIX = "roadwatch";
 constexpr guint DEFAULT_POLL_INTERVAL_MS = 500;
 constexpr guint kTimeoutMs = 1000;  // connect and command: a poll never lingers
 
 struct Settings {
-  std::string host = DEFAULT_HOST;
-  guint port = DEFAULT_PORT;
+  std::string host = rw::gst::kDefaultRedisHost;
+  guint port = rw::gst::kDefaultRedisPort;
   std::string password;
   std::string source_id;
   std::string key_prefix = DEFAULT_KEY_PREFIX;
@@ -291,20 +291,7 @@ static void gst_viewer_gate_class_init(GstViewerGateClass *klass) {
   const auto playing =
       GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
   const auto read_only = GParamFlags(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  // Write-only, like redissink's: a password never comes back out (gst-inspect, logs).
-  const auto write_only =
-      GParamFlags(G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
-  g_object_class_install_property(
-      gobject_class, PROP_HOST,
-      g_param_spec_string("host", "Host", "Redis server host name or address", DEFAULT_HOST,
-                          ready));
-  g_object_class_install_property(
-      gobject_class, PROP_PORT,
-      g_param_spec_uint("port", "Port", "Redis server TCP port", 1, 65535, DEFAULT_PORT, ready));
-  g_object_class_install_property(
-      gobject_class, PROP_PASSWORD,
-      g_param_spec_string("password", "Password", "Redis password (AUTH); empty for none", nullptr,
-                          write_only));
+  rw::gst::install_redis_endpoint_properties(gobject_class, PROP_HOST, PROP_PORT, PROP_PASSWORD);
   g_object_class_install_property(
       gobject_class, PROP_SOURCE_ID,
       g_param_spec_string("source-id", "Source id",
