@@ -23,13 +23,19 @@ import resource
 import sys
 import time
 
+import os
+
 import cv2
 import numpy as np
 import redis
 
-STRIDES = (8, 16, 32)
+# The letterbox, anchor grid and NMS of the independent Python reference the fidelity tests
+# use (Python and cv2 only, nothing from the C++ side).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                "integration"))
+import reference_yolox  # noqa: E402
+
 VEHICLES = {2: "car", 3: "motorcycle", 5: "bus", 7: "truck"}   # COCO ids
-PAD_VALUE = 114
 
 
 class Detector:
@@ -39,19 +45,12 @@ class Detector:
         self.net = cv2.dnn.readNetFromONNX(model)
         self.in_w, self.in_h = in_w, in_h
         self.score_thr, self.iou_thr = score_thr, iou_thr
-        parts = []
-        for s in STRIDES:
-            gy, gx = np.mgrid[0:in_h // s, 0:in_w // s]
-            parts.append(np.stack([gx.ravel(), gy.ravel(), np.full(gx.size, s)], axis=1))
-        self.grid = np.concatenate(parts).astype(np.float32)
+        self.grid = reference_yolox.grid(in_w, in_h)
         self.wanted = np.array(sorted(VEHICLES))
 
     def __call__(self, frame):
         h, w = frame.shape[:2]
-        r = min(self.in_w / w, self.in_h / h)
-        sw, sh = int(round(w * r)), int(round(h * r))
-        canvas = np.full((self.in_h, self.in_w, 3), PAD_VALUE, np.uint8)
-        canvas[:sh, :sw] = cv2.resize(frame, (sw, sh), interpolation=cv2.INTER_LINEAR)
+        canvas, r = reference_yolox.letterbox(frame, self.in_w, self.in_h)
         self.net.setInput(cv2.dnn.blobFromImage(canvas))
         out = self.net.forward().reshape(len(self.grid), -1)
         cls_scores = out[:, 5 + self.wanted]
@@ -64,24 +63,8 @@ class Detector:
         wh = np.exp(out[:, 2:4]) * grid[:, 2:3]
         boxes = np.concatenate([cxy - wh / 2, cxy + wh / 2], axis=1) / r
         boxes = np.clip(boxes, 0, [w, h, w, h])
-        order = self.nms(boxes, score, cls)
+        order = reference_yolox.nms(boxes, score, cls, self.iou_thr)
         return [(boxes[i], int(cls[i]), float(score[i])) for i in order]
-
-    def nms(self, boxes, scores, classes):
-        order = np.argsort(-scores, kind="stable")
-        area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-        keep = []
-        while order.size:
-            i, rest = order[0], order[1:]
-            keep.append(i)
-            x1 = np.maximum(boxes[i, 0], boxes[rest, 0])
-            y1 = np.maximum(boxes[i, 1], boxes[rest, 1])
-            x2 = np.minimum(boxes[i, 2], boxes[rest, 2])
-            y2 = np.minimum(boxes[i, 3], boxes[rest, 3])
-            inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-            overlap = inter / np.maximum(area[i] + area[rest] - inter, 1e-9)
-            order = rest[(overlap <= self.iou_thr) | (classes[rest] != classes[i])]
-        return keep
 
 
 def iou(a, b):
