@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include "rw/control/redis_client.hpp"
 
@@ -91,17 +93,25 @@ void RedisServer::kill() {
   pid_ = -1;
 }
 
-std::string RedisServer::command(const std::vector<std::string> &args) const {
+rw::control::Reply RedisServer::reply(const std::vector<std::string> &args) const {
   rw::publish::RedisEndpoint endpoint;
   endpoint.port = port_;
   rw::control::RedisClient client(endpoint);
   std::string error;
-  if (!client.connect(error)) return "(error) " + error;
-  const auto reply = client.run(args, error);
-  if (!reply) return "(error) " + error;
-  if (reply->type == rw::control::Reply::Type::kInteger) return std::to_string(reply->integer);
-  if (reply->type == rw::control::Reply::Type::kError) return "(error) " + reply->text;
-  return reply->text;
+  std::optional<rw::control::Reply> reply;
+  if (client.connect(error)) reply = client.run(args, error);
+  if (reply) return *std::move(reply);
+  rw::control::Reply failed;
+  failed.type = rw::control::Reply::Type::kError;
+  failed.text = error;
+  return failed;
+}
+
+std::string RedisServer::command(const std::vector<std::string> &args) const {
+  const rw::control::Reply r = reply(args);
+  if (r.type == rw::control::Reply::Type::kInteger) return std::to_string(r.integer);
+  if (r.type == rw::control::Reply::Type::kError) return "(error) " + r.text;
+  return r.text;
 }
 
 }  // namespace rw::test

@@ -1,13 +1,15 @@
 #pragma once
 
-// A private redis-server for element tests: a free loopback port, no persistence, its own
-// directory. start() returns once its log says it accepts connections; kill() is kill -9 (as
-// a crash); start() again brings it back on the same port.
+// A private redis-server for tests (elements, roadwatch-server): a free loopback port, no
+// persistence, its own directory. start() returns once its log says it accepts connections;
+// kill() is kill -9 (as a crash); start() again brings it back on the same port.
 
 #include <sys/types.h>
 
 #include <string>
 #include <vector>
+
+#include "rw/control/redis_client.hpp"
 
 namespace rw::test {
 
@@ -27,6 +29,8 @@ class RedisServer {
   // Runs one command on a fresh connection; the reply as text (integers in decimal), or
   // "(error) ..." when it failed.
   std::string command(const std::vector<std::string> &args) const;
+  // The same, the whole reply (arrays too); an error reply is one of type kError.
+  rw::control::Reply reply(const std::vector<std::string> &args) const;
 
  private:
   int port_;

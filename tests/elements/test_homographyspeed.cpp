@@ -426,6 +426,68 @@ TEST_F(HomographySpeed, CalibrationChangesWhilePlaying) {
   gst_object_unref(bus);
 }
 
+// calibration=none (or calibration-file=none) starts, with one warning saying nothing is
+// measured; the errors stay unknown. Neither property set is still an error.
+TEST(HomographySpeedProperties, NoneStartsUncalibratedWithOneWarning) {
+  for (const char *property : {"calibration", "calibration-file"}) {
+    GstElement *element = gst_element_factory_make("homographyspeed", nullptr);
+    gst_util_set_object_arg(G_OBJECT(element), property, "none");
+    GstBus *bus = gst_bus_new();
+    gst_element_set_bus(element, bus);
+    ASSERT_EQ(gst_element_set_state(element, GST_STATE_PAUSED), GST_STATE_CHANGE_SUCCESS)
+        << property;
+    const auto warnings = rw::test::bus_messages(bus, GST_MESSAGE_WARNING);
+    ASSERT_EQ(warnings.size(), 1u) << property;
+    EXPECT_NE(warnings[0].find("No calibration (calibration=none)"), std::string::npos)
+        << warnings[0];
+    EXPECT_TRUE(rw::test::bus_messages(bus, GST_MESSAGE_ERROR).empty());
+    double px = 0;
+    g_object_get(element, "reprojection-error-px", &px, nullptr);
+    EXPECT_EQ(px, -1.0);
+    gst_element_set_state(element, GST_STATE_NULL);
+    gst_element_set_bus(element, nullptr);
+    gst_object_unref(bus);
+    gst_object_unref(element);
+  }
+  GstElement *unset = gst_element_factory_make("homographyspeed", nullptr);
+  const rw::test::StartResult result = rw::test::start_element(unset);
+  EXPECT_EQ(result.state_change, GST_STATE_CHANGE_FAILURE);
+  EXPECT_NE(result.error.find("calibration=none"), std::string::npos) << result.error;
+  gst_object_unref(unset);
+}
+
+// Uncalibrated: every tracked object gets kinematics that say nothing (invalid, NaN). A
+// calibration set while playing measures from the next frame; setting none again stops, with
+// a warning.
+TEST_F(HomographySpeed, UncalibratedUntilACalibrationIsSet) {
+  start({{"calibration", "none"}});
+  EXPECT_TRUE(drive(regular(20)).empty()) << "no valid speed without a calibration";
+  const auto objects = push(20 * kFrameNs, {{1, moving_box(20 * kFrameNs)}});
+  ASSERT_TRUE(objects[0].kinematics);
+  const rw::meta::Kinematics &k = *objects[0].kinematics;
+  EXPECT_FALSE(k.valid);
+  EXPECT_TRUE(std::isnan(k.world_x_m) && std::isnan(k.world_y_m) && std::isnan(k.speed));
+
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(h_->element, bus);
+  g_object_set(h_->element, "calibration", linear_calibration().c_str(), nullptr);
+  std::vector<GstClockTime> later;
+  for (int i = 21; i < 40; ++i) later.push_back(GstClockTime(i) * kFrameNs);
+  const auto valid = drive(later);
+  ASSERT_GT(valid.size(), 10u);
+  for (const auto &v : valid) EXPECT_NEAR(v.speed, 90.0, 1e-6);
+  EXPECT_EQ(rw::test::bus_messages(bus, GST_MESSAGE_INFO).size(), 1u) << "calibration loaded";
+
+  g_object_set(h_->element, "calibration", "none", nullptr);
+  const auto after = push(40 * kFrameNs, {{1, moving_box(40 * kFrameNs)}});
+  EXPECT_FALSE(after[0].kinematics->valid);
+  const auto warnings = rw::test::bus_messages(bus, GST_MESSAGE_WARNING);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("calibration=none"), std::string::npos) << warnings[0];
+  gst_element_set_bus(h_->element, nullptr);
+  gst_object_unref(bus);
+}
+
 // Units flipped from another thread while frames flow: every frame comes out with a speed
 // in the units it says.
 TEST_F(HomographySpeed, StressUnitsWhileStreaming) {

@@ -1,12 +1,21 @@
 // redissink without a Redis server (port 1 refuses at once): the pipeline runs, the warning
 // comes once, records, events and frames are queued and counted exactly, and the drop policy
-// and the EOS drain show in the counters. Real Redis: tests/integration/test_redissink.py.
+// and the EOS drain show in the counters. With a private redis-server: the fields of the
+// events entries (run_id, snapshot JPEGs). Streams end to end: tests/integration/test_redissink.py.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include "harness.h"
 #include "meta/rwmeta.h"
+#include "redis_server.h"
+#include "rw/draw/overlay.hpp"
 
 namespace {
 
@@ -139,6 +148,92 @@ TEST_F(RedisSinkDown, FullQueueDropsFrames) {
   EXPECT_FALSE(connected);
 }
 
+// snapshot-events on frames packed_mat() cannot read: one warning at caps, records still flow.
+TEST_F(RedisSinkDown, SnapshotsNeedPackedRgbFrames) {
+  make(rw::test::video_caps(GST_VIDEO_FORMAT_I420, 64, 48), "snapshot-events=speeding");
+  GstBuffer *frame = rw::test::video_frame(GST_VIDEO_FORMAT_I420, 64, 48, 0);
+  rw::meta::set_zone_frame(frame, {{}, {event(rw::zones::EventType::kSpeeding, 5)}, {}});
+  ASSERT_EQ(gst_harness_push(h_, frame), GST_FLOW_OK);
+  gst_harness_push_event(h_, gst_event_new_eos());
+  const std::vector<std::string> warnings = rw::test::bus_messages(bus_, GST_MESSAGE_WARNING);
+  const auto snapshot_warnings = std::count_if(warnings.begin(), warnings.end(), [](auto &w) {
+    return w.find("snapshot-events needs BGR, RGB") != std::string::npos;
+  });
+  EXPECT_EQ(snapshot_warnings, 1) << warnings.size() << " warnings";
+  EXPECT_EQ(counter(element_, "dropped-events"), 1u) << "the event itself was queued";
+}
+
+// An unknown type in snapshot-events fails the start, naming it.
+TEST(RedisSink, UnknownSnapshotEventFailsStart) {
+  GstElement *element = gst_element_factory_make("redissink", nullptr);
+  g_object_set(element, "port", 1u, "snapshot-events", "speeding,speedy", nullptr);
+  const rw::test::StartResult result = rw::test::start_element(element);
+  EXPECT_EQ(result.state_change, GST_STATE_CHANGE_FAILURE);
+  EXPECT_NE(result.error.find("'speedy' is not an event type"), std::string::npos) << result.error;
+  gst_object_unref(element);
+}
+
+// The fields of one stream entry of an XRANGE reply.
+std::map<std::string, std::string> entry_fields(const rw::control::Reply &entry) {
+  std::map<std::string, std::string> fields;
+  const auto &pairs = entry.elements.at(1).elements;
+  for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) fields[pairs[i].text] = pairs[i + 1].text;
+  return fields;
+}
+
+// A real Redis: run-id on every events entry; the speeding event's entry carries its frame as a
+// JPEG with the vehicle boxed in its class colour, the other events none.
+TEST(RedisSinkUp, RunIdAndSpeedingSnapshot) {
+  rw::test::RedisServer redis;
+  ASSERT_TRUE(redis.start()) << redis.error();
+  GstElement *element = gst_element_factory_make("redissink", nullptr);
+  g_object_set(element, "port", guint(redis.port()), "source-id", "3", "run-id", "17",
+               "snapshot-events", "speeding", nullptr);
+  GstHarness *h = gst_harness_new_with_element(element, "sink", nullptr);
+  constexpr int kW = 320, kH = 240;
+  gst_harness_set_src_caps(h, rw::test::video_caps(GST_VIDEO_FORMAT_BGR, kW, kH));
+  GstBuffer *frame = rw::test::video_frame(GST_VIDEO_FORMAT_BGR, kW, kH, GST_SECOND);
+  rw::meta::Object car;
+  car.box = {80, 120, 80, 60};
+  car.detection = rw::meta::Detection{2, "car", 0.9};
+  car.tracking = rw::meta::Tracking{5, "confirmed", 9, 9};
+  rw::meta::add_object(frame, car, kW, kH);
+  rw::zones::Event speeding = event(rw::zones::EventType::kSpeeding, 5);
+  speeding.speed_kmh = 87.4;
+  speeding.limit_kmh = 60;
+  rw::meta::set_zone_frame(frame, {{},
+                                   {event(rw::zones::EventType::kExit, 5), speeding,
+                                    event(rw::zones::EventType::kEnter, 6)},
+                                   {}});
+  ASSERT_EQ(gst_harness_push(h, frame), GST_FLOW_OK);
+  gst_harness_push_event(h, gst_event_new_eos());  // drains to Redis
+  EXPECT_EQ(counter(element, "published-events"), 3u);
+
+  const rw::control::Reply entries = redis.reply({"XRANGE", "roadwatch:events", "-", "+"});
+  ASSERT_EQ(entries.elements.size(), 3u) << entries.text;
+  for (const rw::control::Reply &entry : entries.elements) {
+    const auto fields = entry_fields(entry);
+    EXPECT_EQ(fields.at("source_id"), "3");
+    EXPECT_EQ(fields.at("run_id"), "17");
+    const bool is_speeding = fields.at("json").find("\"type\":\"speeding\"") == 1;
+    EXPECT_EQ(fields.count("jpeg"), is_speeding ? 1u : 0u) << fields.at("json");
+    if (!is_speeding) continue;
+    const std::string &jpeg = fields.at("jpeg");
+    const cv::Mat picture = cv::imdecode(
+        cv::Mat(1, int(jpeg.size()), CV_8U, const_cast<char *>(jpeg.data())), cv::IMREAD_COLOR);
+    ASSERT_EQ(picture.size(), cv::Size(kW, kH));
+    const cv::Vec3b edge = picture.at<cv::Vec3b>(150, 80), road = picture.at<cv::Vec3b>(150, 120);
+    const cv::Scalar colour = rw::draw::class_colour(2);
+    EXPECT_LT(
+        cv::norm(cv::Vec3d(edge[0], edge[1], edge[2]) - cv::Vec3d(colour[0], colour[1], colour[2])),
+        60)
+        << "the box's left edge in the car colour";
+    EXPECT_LT(cv::norm(cv::Vec3d(road[0], road[1], road[2])), 12) << "the black frame inside";
+  }
+  gst_harness_teardown(h);
+  gst_object_unref(element);
+}
+
 // Defaults documented in the README; an analytics sink does not sync to the clock.
 TEST(RedisSink, Defaults) {
   GstElement *e = gst_element_factory_make("redissink", nullptr);
@@ -160,6 +255,15 @@ TEST(RedisSink, Defaults) {
   EXPECT_EQ(queue, 1000u);
   EXPECT_EQ(drain, 5000u);
   EXPECT_FALSE(sync);
+  gchar *run_id = nullptr, *snapshot_events = nullptr;
+  guint quality = 0;
+  g_object_get(e, "run-id", &run_id, "snapshot-events", &snapshot_events, "snapshot-quality",
+               &quality, nullptr);
+  EXPECT_STREQ(run_id, "");
+  EXPECT_STREQ(snapshot_events, "") << "snapshots cost Redis memory: opt in";
+  EXPECT_EQ(quality, 85u);
+  g_free(run_id);
+  g_free(snapshot_events);
   g_free(host);
   g_free(prefix);
   g_free(source);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -318,7 +319,7 @@ TEST_F(RoiAnalytics, SpeedingOncePerTrackPerZone) {
       events.begin(), events.end(), [](const Event &e) { return e.type == EventType::kSpeeding; });
   EXPECT_EQ(speeding.track_id, 1u);
   EXPECT_EQ(speeding.zone, "roi");
-  EXPECT_DOUBLE_EQ(speeding.speed_kmh, 80);
+  EXPECT_DOUBLE_EQ(speeding.speed_kmh.value(), 80);
   EXPECT_DOUBLE_EQ(speeding.limit_kmh, 60);
   EXPECT_EQ(count(events, EventType::kEnter, 1), 2u);
   outs = finish();
@@ -345,8 +346,17 @@ TEST_F(RoiAnalytics, SpeedLimitInMph) {
   const Event &e = *std::find_if(events.begin(), events.end(),
                                  [](const Event &ev) { return ev.type == EventType::kSpeeding; });
   EXPECT_EQ(e.track_id, 2u);
-  EXPECT_NEAR(e.speed_kmh, 45 * 1.609344, 1e-9);
+  EXPECT_NEAR(e.speed_kmh.value(), 45 * 1.609344, 1e-9);
   EXPECT_NEAR(e.limit_kmh, 40 * 1.609344, 1e-9);
+  // Each exit at the end carries the mean speed of the stay in km/h; invalid kinematics none.
+  std::vector<std::optional<double>> exit_speeds(4);
+  for (const Event &ev : events) {
+    if (ev.type == EventType::kExit) exit_speeds.at(ev.track_id) = ev.speed_kmh;
+  }
+  EXPECT_DOUBLE_EQ(exit_speeds[1].value(), 60);
+  EXPECT_NEAR(exit_speeds[2].value(), 45 * 1.609344, 1e-9);
+  EXPECT_EQ(exit_speeds[3], std::nullopt);
+  EXPECT_EQ(count(events, EventType::kExit), 3u);
 }
 
 // Unique tracks inside the zone per class, with the first label kept; a track outside the zone
@@ -499,6 +509,35 @@ TEST_F(RoiAnalytics, LiveReconfiguration) {
   EXPECT_EQ(count(outs[1].frame->events, EventType::kEnter, 3), 1u);
 }
 
+// zones=none: a source without a region yet. Every tracked vehicle counts once with its class,
+// objects are in no zone, there are no zone events; zones set later apply like any change.
+TEST_F(RoiAnalytics, NoneCountsEveryTrackOnce) {
+  start("none", "speed-limit=60");
+  push({{1, 200, 200, "car", 90.0}, {2, 600, 50, "truck"}});
+  push({{1, 210, 200, "car", 95.0}, {2, 600, 60, "truck"}, {3, 20, 340}});
+  std::vector<Out> outs = drain();
+  ASSERT_EQ(outs.size(), 2u);
+  const rw::zones::Stats &stats = outs[1].frame->stats;
+  EXPECT_EQ(stats.total_vehicles, 3u);
+  EXPECT_EQ(stats.by_class, (std::map<std::string, std::uint64_t>{{"car", 2}, {"truck", 1}}));
+  EXPECT_EQ(stats.current_in_roi, 0u);
+  EXPECT_EQ(stats.speeding_count, 0u) << "speeding is per zone";
+  EXPECT_TRUE(stats.line_counts.empty());
+  for (const Out &out : outs) {
+    EXPECT_TRUE(out.frame->events.empty());
+    for (const auto &object : out.objects) EXPECT_EQ(object.zones, std::vector<std::string>{});
+  }
+
+  g_object_set(h_->element, "zones", kZone, nullptr);
+  push({{1, 220, 200, "car", 99.0}});
+  outs = drain();
+  ASSERT_EQ(outs.size(), 2u);
+  EXPECT_EQ(count(outs[1].frame->events, EventType::kEnter, 1), 1u);
+  EXPECT_EQ(outs[1].frame->stats.total_vehicles, 1u) << "new zones restart the counts";
+  read_bus();
+  EXPECT_TRUE(warnings_.empty());
+}
+
 // Properties flipped from other threads while frames flow: every frame comes out analysed.
 // The zones string differs from the initial one (same zone), so each set reloads it.
 TEST_F(RoiAnalytics, StressPropertiesWhileStreaming) {
@@ -537,7 +576,8 @@ TEST_F(RoiAnalytics, StressPropertiesWhileStreaming) {
 // Bad configs fail the state change with the parser's message.
 TEST(RoiAnalyticsErrors, BadConfigFailsAtStart) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"roianalytics", "zones-file or zones"},
+      {"roianalytics", "or zones=none to count every tracked vehicle"},
+      {"roianalytics zones=None", "zones property"},
       {"roianalytics zones-file=/nonexistent/zones.json", "/nonexistent/zones.json"},
       {"roianalytics zones=\"{not json\"", "zones property"},
       {"roianalytics zones=\"{}\"", "no zones and no lines"},

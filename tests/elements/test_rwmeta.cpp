@@ -1,6 +1,8 @@
 // Round trips through the one header that owns roadwatch metadata names.
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "harness.h"
 #include "meta/rwmeta.h"
 
@@ -188,7 +190,8 @@ TEST_F(RwMeta, ZoneFrameRoundTrip) {
   EXPECT_EQ(read->events[0].frame_number, 41u);
   EXPECT_EQ(read->events[0].pts_ns, 1'366'666'666);
   EXPECT_EQ(read->events[1].type, rw::zones::EventType::kSpeeding);
-  EXPECT_DOUBLE_EQ(read->events[1].speed_kmh, 88.5);
+  EXPECT_DOUBLE_EQ(read->events[1].speed_kmh.value(), 88.5);
+  EXPECT_EQ(read->events[0].speed_kmh, std::nullopt) << "absent stays absent, not 0";
   EXPECT_DOUBLE_EQ(read->events[1].limit_kmh, 60);
   EXPECT_EQ(read->events[1].dwell_ns, 2'000'000'000);
   ASSERT_TRUE(read->summary);

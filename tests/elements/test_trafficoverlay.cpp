@@ -205,6 +205,18 @@ TEST(TrafficOverlay, LeavesPlainFramesUnchanged) {
   gst_buffer_unref(out);
 }
 
+// zones-file=none (a source without a region yet, as the runner's templates default to) starts
+// and draws no zones: the frame stays black.
+TEST(TrafficOverlay, NoneDrawsNoZones) {
+  for (const char *property : {"zones-file", "zones"}) {
+    GstBuffer *out = overlay(
+        [property](GstElement *element) { g_object_set(element, property, "none", nullptr); },
+        no_meta);
+    EXPECT_EQ(lit(out, 0, 0, kW, kH), 0) << property;
+    gst_buffer_unref(out);
+  }
+}
+
 // A car measured at 87 km/h: the caption grows by its speed; show-speed=false draws exactly
 // what an object without kinematics gets.
 TEST(TrafficOverlay, CaptionShowsSpeed) {

@@ -141,7 +141,9 @@ class StreamContents(unittest.TestCase):
     def test_records_and_events_match_metaconvert(self):
         """The full chain on a real clip, teed into metaconvert and redissink: one analytics
         entry per frame, schema-valid and equal to metaconvert's line (but the wall clock);
-        every event of every record on roadwatch:events with its source_id, in order."""
+        every event of every record on roadwatch:events with its source_id and run_id, in
+        order; a speeding event carries a JPEG of its frame exactly when its vehicle is on
+        that frame, and no other event does."""
         work = rwtest.scratch_dir()
         paths = {"calibration": os.path.join(work, "calibration.json"),
                  "zones": os.path.join(work, "zones.json"), "out": os.path.join(work, "out.jsonl")}
@@ -155,7 +157,8 @@ class StreamContents(unittest.TestCase):
             "homographyspeed calibration-file={calibration} ! "
             "roianalytics zones-file={zones} speed-limit=1 ! tee name=t "
             "t. ! queue ! metaconvert source-id=cam-1 ! filesink location={out} "
-            f"t. ! queue ! redissink port={self.redis.port} source-id=cam-1",
+            f"t. ! queue ! redissink port={self.redis.port} source-id=cam-1 run-id=run-9 "
+            "snapshot-events=speeding",
             timeout=300, short=test_schema.short_clip(),
             model=rwtest.asset("model", "yolox_nano.onnx"), **paths)
         expected = rwtest.read_jsonl(paths["out"])
@@ -167,6 +170,19 @@ class StreamContents(unittest.TestCase):
 
         events = self.client.xrange("roadwatch:events")
         self.assertEqual({fields[b"source_id"] for _, fields in events}, {b"cam-1"})
+        self.assertEqual({fields[b"run_id"] for _, fields in events}, {b"run-9"})
+        snapshots = 0
+        for _, fields in events:
+            event = json.loads(fields[b"json"])
+            shown = event["type"] == "speeding" and any(
+                o.get("track_id") == event["track_id"]
+                for o in expected[event["frame_number"]]["objects"])
+            self.assertEqual(b"jpeg" in fields, shown, event)
+            if shown:
+                image = cv2.imdecode(np.frombuffer(fields[b"jpeg"], np.uint8), cv2.IMREAD_COLOR)
+                self.assertEqual(image.shape, (720, 1280, 3))
+                snapshots += 1
+        self.assertGreater(snapshots, 0)
         self.assertEqual([json.loads(fields[b"json"]) for _, fields in events],
                          [e for r in expected for e in r["events"]])
         types = {json.loads(fields[b"json"])["type"] for _, fields in events}

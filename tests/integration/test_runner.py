@@ -10,6 +10,9 @@ import subprocess
 import time
 import unittest
 
+import cv2
+import numpy as np
+
 import rwtest
 
 RUNNER = os.environ.get("RW_RUN", os.path.join(rwtest.SOURCE_DIR, "build", "tools", "run",
@@ -161,9 +164,11 @@ class RunnerTest(unittest.TestCase):
 
     def test_live_config_applies_while_running(self):
         """New zones, speed limit and calibration apply on the next frames without a restart;
-        a bad version is a warning and the previous config stays. Viewers get JPEG frames."""
+        a bad version is a warning and the previous config stays. Viewers get JPEG frames;
+        speeding events carry RUN_ID and a JPEG snapshot of their frame."""
         self.db.set("roadwatch:cfg:viewers", 1, ex=120)
-        runner = self.file_runner("cfg", "--config-interval-ms", "100", INTERVAL="2")
+        runner = self.file_runner("cfg", "--config-interval-ms", "100", INTERVAL="2",
+                                  RUN_ID="31")
         eventually(lambda: self.db.xlen("roadwatch:cfg:analytics") >= 10, 120, "first records")
         self.db.hset("roadwatch:cfg:config", mapping={
             "zones": NEW_ZONES, "speed_limit": "5", "calibration": PIXEL_CALIBRATION,
@@ -210,6 +215,78 @@ class RunnerTest(unittest.TestCase):
                 checked += 1
         self.assertGreater(checked, 20)
         self.assertGreater(self.db.xlen("roadwatch:cfg:frames"), 0, "a viewer gets frames")
+        entries = [fields for _, fields in self.db.xrange("roadwatch:events")]
+        self.assertEqual({f[b"run_id"] for f in entries}, {b"31"})
+        snapshots = [f[b"jpeg"] for f in entries if json.loads(f[b"json"])["type"] == "speeding"
+                     and b"jpeg" in f]
+        self.assertTrue(snapshots, "speeding events come with a snapshot")
+        for jpeg in snapshots:
+            image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+            self.assertEqual(image.shape, (360, 640, 3))
+
+    def test_unconfigured_source_until_the_config_comes(self):
+        """What the server starts before anyone configured the source: no CALIBRATION, no ZONES.
+        It runs, one warning says it is uncalibrated, records carry no positions or speeds,
+        every vehicle is counted once; then a calibration and zones from the config hash start
+        speeds and zone events without a restart, and each exit carries the mean of the
+        speeds its track had inside the zone."""
+        runner = Runner("file.pipeline", {
+            "SOURCE_ID": "new", "MODEL": rwtest.asset("model", "yolox_nano.onnx"),
+            "INPUT": rwtest.asset("media", CLIP), "REDIS_PORT": str(self.redis.port),
+            "RUN_ID": "8", "INTERVAL": "2"}, "--config-interval-ms", "100")
+        self.addCleanup(runner.kill)
+        eventually(lambda: self.db.xlen("roadwatch:new:analytics") >= 60, 120, "first records")
+        self.db.hset("roadwatch:new:config", mapping={
+            "zones": NEW_ZONES, "calibration": PIXEL_CALIBRATION, "version": "1"})
+        eventually(lambda: self.status("new").get("config_version") == "1", 20, "version 1")
+        applied_at = self.db.xlen("roadwatch:new:analytics")
+        self.assertEqual(runner.wait(240), 0, runner.log())
+        self.assertLess(applied_at, CLIP_FRAMES - 60, "the clip ended too soon to tell")
+
+        status = self.status("new")
+        self.assertEqual(status["state"], "stopped", status)
+        self.assertEqual((status["errors"], status["warnings"]), ("0", "1"))
+        self.assertIn("No calibration (calibration=none)", status["last_error"])
+        records = self.records("new")
+        self.assertEqual(len(records), CLIP_FRAMES)
+        before = records[:applied_at - 5]
+        self.assertTrue(any(r["objects"] for r in before))
+        for record in before:
+            self.assertEqual(record["events"], [], record["frame_number"])
+            self.assertEqual(record["stats"]["current_in_roi"], 0)
+            self.assertEqual(record["stats"]["line_counts"], {})
+            for obj in record["objects"]:
+                self.assertNotIn("speed_kmh", obj)
+                self.assertNotIn("world", obj)
+                self.assertEqual(obj["zones"], [])
+        counted = before[-1]["stats"]
+        self.assertGreater(counted["total_vehicles"], 0, "vehicles count without zones")
+        self.assertEqual(sum(counted["by_class"].values()), counted["total_vehicles"])
+
+        late = records[applied_at + 30:]
+        self.assertTrue(any("speed_kmh" in o for r in late for o in r["objects"]))
+        events = [e for r in records for e in r["events"]]
+        self.assertTrue(any(e["type"] == "enter" for e in events))
+        self.assertEqual({f[b"run_id"] for _, f in self.db.xrange("roadwatch:events")}, {b"8"})
+        # Each exit's speed_kmh is the mean of its track's speeds over the frames of its stay
+        # (the records say which frames it was in the zone, and at what speed, to 0.01).
+        checked = 0
+        for exit_event in (e for e in events if e["type"] == "exit"):
+            track = exit_event["track_id"]
+            if sum(e["type"] == "enter" and e["track_id"] == track for e in events) != 1:
+                continue
+            enter = next(e for e in events if e["type"] == "enter" and e["track_id"] == track)
+            speeds = [o["speed_kmh"] for r in records[enter["frame_number"]:
+                                                      exit_event["frame_number"] + 1]
+                      for o in r["objects"] if o.get("track_id") == track
+                      and o["zones"] == ["all"] and "speed_kmh" in o]
+            if not speeds:
+                self.assertNotIn("speed_kmh", exit_event)
+                continue
+            self.assertAlmostEqual(exit_event["speed_kmh"], sum(speeds) / len(speeds),
+                                   delta=0.011)
+            checked += 1
+        self.assertGreater(checked, 3)
 
     def test_sigterm_stops_cleanly(self):
         """SIGTERM mid-file: the stream ends (every frame that entered is published), exit 0,
@@ -284,8 +361,9 @@ class RunnerTest(unittest.TestCase):
                        "--set", "SOURCE_ID=x", "--set", "INPTU=clip.mp4", "--set", "MODEL=m")
         self.assertEqual(proc.returncode, 2)
         self.assertIn("unknown variable INPTU", proc.stderr)
-        for missing in ("INPUT", "CALIBRATION", "ZONES"):
-            self.assertIn(f"missing variable {missing}", proc.stderr)
+        self.assertIn("missing variable INPUT", proc.stderr)
+        for optional in ("CALIBRATION", "ZONES", "RUN_ID"):  # default none / empty
+            self.assertNotIn(f"missing variable {optional}", proc.stderr)
         self.assertNotIn("missing variable MODEL", proc.stderr)
         self.assertNotIn("missing variable INTERVAL", proc.stderr, "it has a default")
 

@@ -131,6 +131,8 @@ class FullPipeline(unittest.TestCase):
             self.assertTrue(any(key in o for o in objects), f"no object has {key}")
         types = {e["type"] for r in self.records for e in r["events"]}
         self.assertLessEqual({"enter", "exit", "speeding", "end_of_stream"}, types)
+        self.assertTrue(any("speed_kmh" in e for r in self.records for e in r["events"]
+                            if e["type"] == "exit"), "exits carry the mean speed")
         last = self.records[-1]["events"][-1]
         self.assertEqual(last["type"], "end_of_stream")
         self.assertEqual(last["summary"]["total_vehicles"],
@@ -192,14 +194,17 @@ class SchemaRules(unittest.TestCase):
                 for e in self.validator.iter_errors(record)]
 
     def test_accepts_good_records(self):
-        """The SPEC example, a full record with every event type, and a detector-only record."""
+        """The SPEC example, a full record with every event type, an exit with the stay's
+        mean speed, and a detector-only record."""
         detector_only = copy.deepcopy(SPEC_RECORD)
         del detector_only["stats"], detector_only["events"]
         for key in ("track_id", "speed_kmh", "speed_err_kmh", "world", "zones"):
             del detector_only["objects"][0][key]
         last_frame = changed(lambda r: r.update(events=[EXIT, END]))
         quiet_frame = changed(lambda r: r.update(events=[]))
+        exit_with_speed = changed(lambda r: r["events"][1].update(speed_kmh=63.25))
         for name, record in [("spec", SPEC_RECORD), ("full", full_record()),
+                             ("exit with speed", exit_with_speed),
                              ("detector only", detector_only), ("last frame", last_frame),
                              ("quiet frame", quiet_frame)]:
             self.assertEqual(self.errors(record), [], name)
@@ -229,6 +234,9 @@ class SchemaRules(unittest.TestCase):
             "direction as a number": event(2, direction=1),
             "exit without dwell": event(1, dwell_s=None),
             "enter with a dwell": event(0, dwell_s=1.0),
+            "enter with a speed": event(0, speed_kmh=50.0),
+            "line_cross with a speed": event(2, speed_kmh=50.0),
+            "exit with a negative speed": event(1, speed_kmh=-1.0),
             "speeding without limit": event(3, limit_kmh=None),
             "speeding without speed": event(3, speed_kmh=None),
             "event without pts": event(0, pts_ns=None),

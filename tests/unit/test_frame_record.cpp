@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "rw/schema/frame_record.hpp"
 
@@ -161,6 +163,26 @@ TEST(FrameRecord, StatsAndEventsOfEveryType) {
                 "\"limit_kmh\":60,\"zone\":\"roi\",\"frame_number\":42,\"pts_ns\":1400000000},"
                 "{\"type\":\"line_cross\",\"track_id\":6,\"label\":\"car\",\"line\":\"stop line\","
                 "\"direction\":\"backward\",\"frame_number\":42,\"pts_ns\":1400000000}]}");
+}
+
+// An exit with the stay's mean speed writes it (0.01 km/h) before the zone; a speed on an event
+// type without that key is never written.
+TEST(FrameRecord, ExitWithMeanSpeed) {
+  FrameRecord record = spec_frame();
+  Event exit = event(EventType::kExit, 5, "roi");
+  exit.dwell_ns = 1'500'000'000;
+  exit.speed_kmh = 70.456;
+  Event enter = event(EventType::kEnter, 6, "roi");
+  enter.speed_kmh = 50;
+  record.events = {exit, enter};
+  const std::vector<std::string> events = rw::schema::events_to_json(record);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0],
+            "{\"type\":\"exit\",\"track_id\":5,\"label\":\"car\",\"speed_kmh\":70.46,"
+            "\"zone\":\"roi\",\"dwell_s\":1.5,\"frame_number\":42,\"pts_ns\":1400000000}");
+  EXPECT_EQ(events[1],
+            "{\"type\":\"enter\",\"track_id\":6,\"label\":\"car\",\"zone\":\"roi\","
+            "\"frame_number\":42,\"pts_ns\":1400000000}");
 }
 
 // The last frame: end_of_stream has no track and carries the summary; stats without events

@@ -71,6 +71,37 @@ TEST(Streams, RecordItems) {
   EXPECT_NE(json.find(events), std::string::npos) << json;
 }
 
+// run_id on every event entry when set; a snapshot only on the event of its index, after json;
+// the analytics entry never gets either.
+TEST(Streams, RunIdAndSnapshotsOnEventEntries) {
+  rw::schema::FrameRecord record;
+  record.source_id = "3";
+  record.events = {event(EventType::kEnter, 5), event(EventType::kSpeeding, 5),
+                   event(EventType::kExit, 6)};
+  rw::publish::StreamConfig config;
+  config.run_id = "42";
+  const std::string jpeg("\xff\xd8\x00\xff\xd9", 5);
+  const std::vector<Item> items = rw::publish::record_items(record, config, {{1, jpeg}});
+  ASSERT_EQ(items.size(), 4u);
+  using Fields = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(items[0].entry.fields.size(), 1u);
+  const auto json = rw::schema::events_to_json(record);
+  EXPECT_EQ(items[1].entry.fields,
+            (Fields{{"source_id", "3"}, {"run_id", "42"}, {"json", json[0]}}));
+  EXPECT_EQ(items[2].entry.fields,
+            (Fields{{"source_id", "3"}, {"run_id", "42"}, {"json", json[1]}, {"jpeg", jpeg}}));
+  EXPECT_EQ(items[3].entry.fields,
+            (Fields{{"source_id", "3"}, {"run_id", "42"}, {"json", json[2]}}));
+  EXPECT_EQ(items[2].entry.bytes(),
+            items[1].entry.bytes() - json[0].size() + json[1].size() + 4 + 5)
+      << "the outbox bounds the JPEG bytes too";
+
+  config.run_id.clear();
+  EXPECT_EQ(rw::publish::record_items(record, config)[1].entry.fields,
+            (Fields{{"source_id", "3"}, {"json", json[0]}}))
+      << "no run_id field without a run";
+}
+
 TEST(Streams, RecordWithoutEventsIsOneItem) {
   rw::schema::FrameRecord record;
   record.source_id = "0";

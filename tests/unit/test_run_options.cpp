@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,24 @@ TEST(RunOptions, ParsesEveryOption) {
   EXPECT_EQ(o.status_ttl, 5s);
   EXPECT_EQ(o.backoff_initial, 250ms);
   EXPECT_EQ(o.backoff_max, 2000ms);
+}
+
+// --set-env takes a variable from the environment (a secret kept off the command line); a
+// variable the environment lacks is a usage error naming it.
+TEST(RunOptions, SetEnvReadsTheEnvironment) {
+  ASSERT_EQ(setenv("RW_TEST_SECRET", "s3 cret=", 1), 0);
+  ASSERT_EQ(setenv("RW_TEST_EMPTY", "", 1), 0);
+  const Options o = parse_options(
+      {"--template", "t", "--set-env", "RW_TEST_SECRET", "--set-env", "RW_TEST_EMPTY"});
+  EXPECT_EQ(o.values.at("RW_TEST_SECRET"), "s3 cret=");
+  EXPECT_EQ(o.values.at("RW_TEST_EMPTY"), "");
+  unsetenv("RW_TEST_SECRET");
+  EXPECT_NE(usage_error({"--template", "t", "--set-env", "RW_TEST_SECRET"})
+                .find("--set-env RW_TEST_SECRET: no such variable"),
+            std::string::npos);
+  EXPECT_NE(usage_error({"--template", "t", "--set-env", ""}).find("no such variable"),
+            std::string::npos);
+  unsetenv("RW_TEST_EMPTY");
 }
 
 TEST(RunOptions, Defaults) {

@@ -94,6 +94,21 @@ TEST(RunLiveConfig, AppliesTheFieldsThatChanged) {
   EXPECT_EQ(after.speed_limit, 60.5);
 }
 
+// "none" removes the zones or the calibration of a running source (the elements take it as
+// "not configured"); it is accepted without a parser, which would reject it.
+TEST(RunLiveConfig, NoneClearsZonesAndCalibration) {
+  const LiveConfig applied{"1", kZones, 50.0, kCalibration};
+  const auto d =
+      rw::run::decide({{"version", "2"}, {"zones", "none"}, {"calibration", "none"}}, applied, "1");
+  ASSERT_EQ(d.action, ConfigDecision::Action::kApply) << d.error;
+  EXPECT_EQ(d.change.zones_json, "none");
+  EXPECT_EQ(d.change.calibration_json, "none");
+  EXPECT_FALSE(d.change.speed_limit);
+  EXPECT_EQ(rw::run::decide({{"version", "3"}, {"zones", "None"}}, applied, "2").action,
+            ConfigDecision::Action::kReject)
+      << "only the exact word";
+}
+
 // One bad field rejects the whole version, naming the field; it is not retried.
 TEST(RunLiveConfig, RejectsInvalidVersionsWhole) {
   const LiveConfig applied{"1", kZones, 50.0, {}};

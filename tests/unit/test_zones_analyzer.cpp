@@ -3,6 +3,7 @@
 // timeouts and the end-of-stream summary.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -159,6 +160,51 @@ TEST(LineCrossing, GoingRoundTheEndDoesNotCount) {
   EXPECT_TRUE(scene.of(EventType::kLineCross).empty());
 }
 
+// The exit's speed is the mean over the frames inside that had a speed: frames outside, frames
+// without a (finite) speed and earlier stays do not count; a stay without any has none.
+TEST(ZoneSpeedMean, ExitCarriesTheMeanSpeedOfTheStay) {
+  Scene scene(analyzer_config(rectangle_zone()));
+  scene.step({car(1, 50, 200, 200), car(2, 50, 250)});  // outside: not part of the stay
+  const std::optional<double> speeds[] = {50, std::nullopt, 70, std::nan(""), 90};
+  for (const std::optional<double> &speed : speeds) {
+    scene.step({car(1, 150, 200, speed), car(2, 150, 250)});
+  }
+  scene.step({car(1, 350, 200, 300), car(2, 350, 250)});  // the exit frame is outside
+  auto exits = scene.of(EventType::kExit);
+  ASSERT_EQ(exits.size(), 2u);
+  EXPECT_EQ(exits[0].track_id, 1u);
+  EXPECT_DOUBLE_EQ(exits[0].speed_kmh.value(), (50.0 + 70.0 + 90.0) / 3);
+  EXPECT_EQ(exits[1].track_id, 2u);
+  EXPECT_FALSE(exits[1].speed_kmh) << "no speed inside: none reported";
+  EXPECT_TRUE(scene.of(EventType::kEnter).at(0).speed_kmh == std::nullopt);
+
+  // A second stay starts over; a track still inside at the end exits with its own mean.
+  scene.step({car(1, 150, 200, 30)});
+  scene.step({car(1, 350, 200)});
+  scene.step({car(1, 150, 200, 40)});
+  scene.step({car(1, 150, 200, 60)});
+  const std::vector<Event> tail = scene.analyzer.finish(Scene::pts(scene.frame));
+  exits = scene.of(EventType::kExit);
+  ASSERT_EQ(exits.size(), 3u);
+  EXPECT_DOUBLE_EQ(exits[2].speed_kmh.value(), 30);
+  ASSERT_EQ(tail.size(), 2u);
+  EXPECT_EQ(tail[0].type, EventType::kExit);
+  EXPECT_DOUBLE_EQ(tail[0].speed_kmh.value(), 50);
+}
+
+// A track dropped after the timeout exits with the mean of what it had inside.
+TEST(ZoneSpeedMean, TimedOutTrackExitsWithItsMean) {
+  AnalyzerConfig config = analyzer_config(rectangle_zone());
+  config.track_timeout_ns = 3 * kFrameNs;
+  Scene scene(std::move(config));
+  scene.step({car(7, 150, 200, 81)});
+  scene.step({car(7, 150, 200, 83)});
+  for (int i = 0; i < 4; ++i) scene.step({});
+  const auto exits = scene.of(EventType::kExit);
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_DOUBLE_EQ(exits[0].speed_kmh.value(), 82);
+}
+
 TEST(ZoneSpeeding, OneEventWithTheMaxSpeedOnExit) {
   Scene scene(analyzer_config(rectangle_zone(), 60));
   scene.step({car(1, 50, 200, 90)});  // fast outside the zone: not a violation
@@ -174,7 +220,7 @@ TEST(ZoneSpeeding, OneEventWithTheMaxSpeedOnExit) {
   scene.step({car(1, 350, 200, 60)});
   const auto speeding = scene.of(EventType::kSpeeding);
   ASSERT_EQ(speeding.size(), 1u);
-  EXPECT_DOUBLE_EQ(speeding[0].speed_kmh, 80);
+  EXPECT_DOUBLE_EQ(speeding[0].speed_kmh.value(), 80);
   EXPECT_DOUBLE_EQ(speeding[0].limit_kmh, 60);
   EXPECT_EQ(speeding[0].zone, "roi");
   EXPECT_EQ(speeding[0].frame_number, 5u);
@@ -199,7 +245,7 @@ TEST(ZoneSpeeding, OneEventPerZoneAndFinishFlushes) {
   auto speeding = scene.of(EventType::kSpeeding);
   ASSERT_EQ(speeding.size(), 1u);
   EXPECT_EQ(speeding[0].zone, "a");
-  EXPECT_DOUBLE_EQ(speeding[0].speed_kmh, 74);
+  EXPECT_DOUBLE_EQ(speeding[0].speed_kmh.value(), 74);
 
   const std::vector<Event> tail = scene.analyzer.finish(Scene::pts(scene.frame));
   ASSERT_EQ(tail.size(), 3u);
@@ -208,7 +254,7 @@ TEST(ZoneSpeeding, OneEventPerZoneAndFinishFlushes) {
   EXPECT_EQ(tail[0].dwell_ns, 5 * kFrameNs);  // up to the last sighting
   EXPECT_EQ(tail[1].type, EventType::kSpeeding);
   EXPECT_EQ(tail[1].zone, "b");
-  EXPECT_DOUBLE_EQ(tail[1].speed_kmh, 80);
+  EXPECT_DOUBLE_EQ(tail[1].speed_kmh.value(), 80);
   EXPECT_EQ(tail[2].type, EventType::kEndOfStream);
   EXPECT_EQ(scene.analyzer.track_count(), 0u);
   EXPECT_EQ(scene.analyzer.summary().violations, 2u);
@@ -306,6 +352,12 @@ TEST(ZoneAnalyzer, RejectsBadConfig) {
 TEST(ZoneAnalyzer, EventTypeNamesMatchTheRecord) {
   EXPECT_STREQ(rw::zones::to_string(EventType::kLineCross), "line_cross");
   EXPECT_STREQ(rw::zones::to_string(EventType::kEndOfStream), "end_of_stream");
+  for (EventType type : {EventType::kEnter, EventType::kExit, EventType::kLineCross,
+                         EventType::kSpeeding, EventType::kEndOfStream}) {
+    EXPECT_EQ(rw::zones::event_type_from(rw::zones::to_string(type)), type);
+  }
+  EXPECT_EQ(rw::zones::event_type_from("Speeding"), std::nullopt);
+  EXPECT_EQ(rw::zones::event_type_from(""), std::nullopt);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <utility>
 
 #include "rw/common/error.hpp"
 #include "rw/zones/config.hpp"
@@ -58,6 +59,25 @@ TEST(ZoneConfig, InlineJsonWinsOverTheFile) {
   EXPECT_EQ(config->lines[0].name, "inline");
   EXPECT_EQ(zone_config_from("", ""), std::nullopt);
   EXPECT_THROW(zone_config_from("", "/nonexistent/zones.json"), rw::Error);
+}
+
+// "none" is an explicit empty config (a source without a region yet), from either property,
+// and a real inline config still wins over a "none" file; parse_zone_config keeps rejecting an
+// empty config, so a typo cannot pass for "none".
+TEST(ZoneConfig, NoneIsAnExplicitEmptyConfig) {
+  for (const auto &[inline_json, path] : {std::pair<std::string, std::string>{"none", ""},
+                                          {"", "none"},
+                                          {"none", "/nonexistent/zones.json"}}) {
+    const auto config = zone_config_from(inline_json, path);
+    ASSERT_TRUE(config) << inline_json << " / " << path;
+    EXPECT_TRUE(config->zones.empty());
+    EXPECT_TRUE(config->lines.empty());
+    EXPECT_FALSE(config->normalized);
+  }
+  const std::string gate = R"({"lines": [{"name": "gate", "points": [[0, 0], [1, 1]]}]})";
+  EXPECT_EQ(zone_config_from(gate, "none")->lines.size(), 1u);
+  EXPECT_THROW(zone_config_from("None", ""), rw::Error);
+  EXPECT_THROW(parse_zone_config(R"({"zones": [], "lines": []})", "p"), rw::Error);
 }
 
 TEST(ZoneConfig, NormalizedResolvesToPixels) {

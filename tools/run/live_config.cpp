@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <exception>
 
+#include "rw/common/none.hpp"
 #include "rw/geometry/calibration.hpp"
 #include "rw/zones/config.hpp"
 
@@ -37,7 +38,7 @@ ConfigDecision decide(const std::map<std::string, std::string> &hash, const Live
   decision.change.version = *version;
   try {
     if (const std::string *zones = field(hash, "zones"); zones && *zones != applied.zones_json) {
-      rw::zones::parse_zone_config(*zones, "zones");
+      if (!rw::is_none(*zones)) rw::zones::parse_zone_config(*zones, "zones");
       decision.change.zones_json = *zones;
     }
     if (const std::string *limit = field(hash, "speed_limit")) {
@@ -46,7 +47,7 @@ ConfigDecision decide(const std::map<std::string, std::string> &hash, const Live
     }
     if (const std::string *calibration = field(hash, "calibration");
         calibration && *calibration != applied.calibration_json) {
-      rw::geometry::parse_calibration(*calibration, "calibration");
+      if (!rw::is_none(*calibration)) rw::geometry::parse_calibration(*calibration, "calibration");
       decision.change.calibration_json = *calibration;
     }
   } catch (const std::exception &e) {

@@ -8,9 +8,11 @@ namespace rw::run {
 
 // The live-changeable settings, as the server writes them to {prefix}:{source}:config:
 //   version      any string; a new value means "apply this hash" (nothing happens without it)
-//   zones        roianalytics/trafficoverlay zone config JSON (pipelines/zones/README.md)
+//   zones        roianalytics/trafficoverlay zone config JSON (pipelines/zones/README.md), or
+//                "none": no zones (every vehicle counted once, nothing drawn)
 //   speed_limit  number, in the pipeline's UNITS; 0 = no speeding events
-//   calibration  homographyspeed calibration JSON (pipelines/calibration/README.md)
+//   calibration  homographyspeed calibration JSON (pipelines/calibration/README.md), or
+//                "none": no speeds until a calibration comes
 // A field left out keeps its current value. Other fields are ignored.
 struct LiveConfig {
   std::string version;  // empty: the template's settings

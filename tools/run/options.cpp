@@ -1,6 +1,7 @@
 #include "options.hpp"
 
 #include <charconv>
+#include <cstdlib>
 
 namespace rw::run {
 namespace {
@@ -39,6 +40,13 @@ Options parse_options(const std::vector<std::string> &args) {
         throw UsageError("--set wants KEY=VALUE, not '" + value + "'");
       }
       options.values[value.substr(0, eq)] = value.substr(eq + 1);
+    } else if (flag == "--set-env") {
+      // A secret (REDIS_PASSWORD) passed this way stays out of the process list.
+      const char *from_env = value.empty() ? nullptr : std::getenv(value.c_str());
+      if (from_env == nullptr) {
+        throw UsageError("--set-env " + value + ": no such variable in the environment");
+      }
+      options.values[value] = from_env;
     } else if (flag == "--stall-timeout-s") {
       options.stall_timeout = std::chrono::seconds(positive_number(flag, value, 3600));
     } else if (flag == "--eos-timeout-s") {
@@ -78,6 +86,9 @@ REDIS_PORT (6379) with REDIS_PASSWORD, set like any template variable.
 
   --template FILE            gst-launch description with ${VARIABLES}
   --set KEY=VALUE            a template variable (repeatable)
+  --set-env KEY              the variable KEY from the environment variable KEY (repeatable;
+                             for secrets such as REDIS_PASSWORD, which --set would show in the
+                             process list)
   --live                     rebuild the pipeline after errors and stalls (implied by a URI
                              variable that is not file://)
   --stall-timeout-s N        live: rebuild after N s without a frame (10)

@@ -39,8 +39,14 @@
  * exactly one of them) is JSON: at least 4 `image_points` (pixel centres at integer
  * coordinates) paired with `world_points` (metres), or a `homography`, plus an optional
  * `camera_matrix` and `dist_coeffs`; see the README. It is parsed at start; a bad one fails
- * the state change with a message naming the problem. Its reprojection error is logged and
- * posted as an INFO message, and readable as #GstHomographySpeed:reprojection-error-px.
+ * the state change with a message naming the problem, and so does setting neither property.
+ * Its reprojection error is logged and posted as an INFO message, and readable as
+ * #GstHomographySpeed:reprojection-error-px.
+ *
+ * `calibration=none` (or `calibration-file=none`) runs a source that is not calibrated yet:
+ * nothing is measured, every tracked object gets a `kinematics` param with `valid` false and
+ * NaN numbers (so records carry no world position or speed), and one warning is posted at
+ * start. Setting a real calibration while playing starts measuring from the next frame.
  *
  * Either calibration property can change while playing (a camera re-aimed, a calibration
  * refined): the new one applies from the next frame, replaces the one in effect whichever
@@ -64,6 +70,7 @@
 
 #include <gst/video/video.h>
 
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -71,6 +78,7 @@
 
 #include "meta/rwmeta.h"
 #include "rw/common/error.hpp"
+#include "rw/common/none.hpp"
 #include "rw/geometry/calibration.hpp"
 #include "rw/geometry/ground_speed.hpp"
 #include "util/dropped_params.h"
@@ -166,20 +174,35 @@ static void set_reprojection_errors(GstHomographySpeed *self, double px, double 
   GST_OBJECT_UNLOCK(self);
 }
 
-static geo::Calibration load_calibration(const Settings &settings) {
+// The calibration the properties name; nullopt for "none" (measure nothing until one is set).
+static std::optional<geo::Calibration> load_calibration(const Settings &settings) {
   if (settings.calibration_file.empty() && settings.calibration.empty()) {
     throw rw::Error(
         "homographyspeed needs a calibration: set calibration-file (a JSON file) or "
-        "calibration (the same JSON as a string)");
+        "calibration (the same JSON as a string), or calibration=none to run without speeds "
+        "until one is set");
   }
   if (!settings.calibration_file.empty() && !settings.calibration.empty()) {
     throw rw::Error(
         "both calibration-file and calibration are set; set only one of them, so it is clear "
         "which calibration measures the speeds");
   }
+  const std::string &in_effect =
+      settings.calibration_file.empty() ? settings.calibration : settings.calibration_file;
+  if (rw::is_none(in_effect)) return std::nullopt;
   return settings.calibration_file.empty()
              ? geo::parse_calibration(settings.calibration, "property")
              : geo::load_calibration_file(settings.calibration_file);
+}
+
+// Not silent: an uncalibrated source is worth one warning (at start, or when a calibration is
+// taken away while playing), since it reports no speed and so no speeding.
+static void report_uncalibrated(GstHomographySpeed *self) {
+  set_reprojection_errors(self, -1, -1);
+  GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
+                      ("No calibration (calibration=none): no positions or speeds are measured "
+                       "until a calibration is set"),
+                      (nullptr));
 }
 
 static void report_calibration(GstHomographySpeed *self, const geo::Calibration &c) {
@@ -217,14 +240,19 @@ static gboolean gst_homography_speed_start(GstBaseTransform *trans) {
     return FALSE;
   }
   try {
-    geo::Calibration calibration = load_calibration(settings);
-    report_calibration(self, calibration);
+    std::optional<geo::Calibration> calibration = load_calibration(settings);
     geo::GroundSpeedConfig &config = state.config;
     config.estimator.window_ns = gint64(settings.window_ms) * kNsPerMs;
     config.estimator.min_span_ns = gint64(settings.min_span_ms) * kNsPerMs;
     config.box_error_px = settings.box_error_px;
-    state.ground = std::make_unique<geo::GroundSpeed>(std::move(calibration), config);
-    if (state.frame_w > 0) state.ground->set_frame_size(state.frame_w, state.frame_h);
+    state.ground.reset();
+    if (calibration) {
+      report_calibration(self, *calibration);
+      state.ground = std::make_unique<geo::GroundSpeed>(std::move(*calibration), config);
+      if (state.frame_w > 0) state.ground->set_frame_size(state.frame_w, state.frame_h);
+    } else {
+      report_uncalibrated(self);
+    }
   } catch (const std::exception &e) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", e.what()), (nullptr));
     return FALSE;
@@ -284,10 +312,15 @@ static void apply_new_calibration(GstHomographySpeed *self) {
   if (!reload) return;
   State &state = *self->state;
   try {
-    const geo::Calibration calibration = load_calibration(settings);
-    auto ground = std::make_unique<geo::GroundSpeed>(calibration, state.config);
+    const std::optional<geo::Calibration> calibration = load_calibration(settings);
+    if (!calibration) {
+      state.ground.reset();
+      report_uncalibrated(self);
+      return;
+    }
+    auto ground = std::make_unique<geo::GroundSpeed>(*calibration, state.config);
     ground->set_frame_size(state.frame_w, state.frame_h);
-    report_calibration(self, calibration);
+    report_calibration(self, *calibration);
     state.ground = std::move(ground);
   } catch (const std::exception &e) {
     GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
@@ -302,10 +335,17 @@ static rw::meta::Kinematics to_meta(const geo::GroundKinematics &k, SpeedUnit un
           k.valid,     units};
 }
 
+// Without a calibration nothing is known: every number NaN (records then leave out world and
+// speed), never valid.
+static rw::meta::Kinematics unknown_kinematics(SpeedUnit units) {
+  const double unknown = std::numeric_limits<double>::quiet_NaN();
+  return {unknown, unknown, unknown, unknown, unknown, false, units};
+}
+
 static GstFlowReturn gst_homography_speed_transform_ip(GstBaseTransform *trans, GstBuffer *buffer) {
   GstHomographySpeed *self = GST_HOMOGRAPHY_SPEED(trans);
   State &state = *self->state;
-  if (state.frame_w <= 0 || !state.ground) {
+  if (state.frame_w <= 0) {
     GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("homographyspeed received a frame before caps"),
                       (nullptr));
     return GST_FLOW_NOT_NEGOTIATED;
@@ -336,6 +376,10 @@ static GstFlowReturn gst_homography_speed_transform_ip(GstBaseTransform *trans, 
     for (std::size_t i = 0; i < objects.size(); ++i) {
       const rw::meta::Object &object = objects[i];
       if (!object.tracking) continue;
+      if (!state.ground) {
+        rw::meta::set_kinematics(buffer, i, unknown_kinematics(units));
+        continue;
+      }
       const rw::meta::BoxPx &b = object.box;
       const geo::GroundKinematics k =
           inferred
@@ -343,7 +387,7 @@ static GstFlowReturn gst_homography_speed_transform_ip(GstBaseTransform *trans, 
               : state.ground->predict(object.tracking->id, now_ns);
       rw::meta::set_kinematics(buffer, i, to_meta(k, units));
     }
-    state.ground->forget_stale(now_ns);
+    if (state.ground) state.ground->forget_stale(now_ns);
   } catch (const std::exception &e) {
     GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Speed estimation failed: %s", e.what()), (nullptr));
     return GST_FLOW_ERROR;
@@ -460,14 +504,16 @@ static void gst_homography_speed_class_init(GstHomographySpeedClass *klass) {
                           "JSON calibration: >= 4 image_points paired with world_points in "
                           "metres, or a homography; optional camera_matrix and dist_coeffs. "
                           "Exclusive with calibration; while playing, setting it replaces the "
-                          "calibration in effect from the next frame",
+                          "calibration in effect from the next frame; none: not calibrated yet, "
+                          "no speeds (one warning)",
                           nullptr, playing));
   g_object_class_install_property(
       gobject_class, PROP_CALIBRATION,
       g_param_spec_string("calibration", "Calibration",
                           "The same JSON as calibration-file, given as a string. Exclusive "
                           "with calibration-file; while playing, setting it replaces the "
-                          "calibration in effect from the next frame",
+                          "calibration in effect from the next frame; none: not calibrated yet, "
+                          "no speeds (one warning)",
                           nullptr, playing));
   g_object_class_install_property(
       gobject_class, PROP_WINDOW_MS,

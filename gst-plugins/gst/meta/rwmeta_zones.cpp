@@ -1,5 +1,4 @@
 // RwZoneFrame and the roadwatch-event / roadwatch-summary structures (rwmeta.h).
-#include <array>
 #include <string_view>
 
 #include "meta/rwmeta.h"
@@ -36,9 +35,6 @@ constexpr const char *kFieldCount = "count";
 constexpr const char *kFieldName = "name";
 constexpr const char *kFieldForward = "forward";
 constexpr const char *kFieldBackward = "backward";
-
-constexpr std::array kEventTypes = {EventType::kEnter, EventType::kExit, EventType::kLineCross,
-                                    EventType::kSpeeding, EventType::kEndOfStream};
 
 const GstMetaInfo *zone_frame_info() {
   static const gchar *no_tags[] = {nullptr};
@@ -126,32 +122,32 @@ Stats read_stats(const GstStructure *s) {
 }  // namespace
 
 GstStructure *event_structure(const Event &event) {
-  return gst_structure_new(
+  GstStructure *s = gst_structure_new(
       kEventStructure, kFieldType, G_TYPE_STRING, rw::zones::to_string(event.type), kFieldTrackId,
       G_TYPE_UINT64, event.track_id, kFieldLabel, G_TYPE_STRING, event.label.c_str(), kFieldZone,
       G_TYPE_STRING, event.zone.c_str(), kFieldDirection, G_TYPE_INT, event.direction,
-      kFieldSpeedKmh, G_TYPE_DOUBLE, event.speed_kmh, kFieldLimitKmh, G_TYPE_DOUBLE,
-      event.limit_kmh, kFieldDwellNs, G_TYPE_INT64, event.dwell_ns, kFieldFrameNumber,
-      G_TYPE_UINT64, event.frame_number, kFieldPtsNs, G_TYPE_INT64, event.pts_ns, nullptr);
+      kFieldLimitKmh, G_TYPE_DOUBLE, event.limit_kmh, kFieldDwellNs, G_TYPE_INT64, event.dwell_ns,
+      kFieldFrameNumber, G_TYPE_UINT64, event.frame_number, kFieldPtsNs, G_TYPE_INT64, event.pts_ns,
+      nullptr);
+  // Absent, not 0, when unknown (an exit without a measured speed).
+  if (event.speed_kmh)
+    gst_structure_set(s, kFieldSpeedKmh, G_TYPE_DOUBLE, *event.speed_kmh, nullptr);
+  return s;
 }
 
 std::optional<Event> parse_event(const GstStructure *s) {
   if (s == nullptr || !gst_structure_has_name(s, kEventStructure)) return std::nullopt;
-  const std::string type = string_field(s, kFieldType);
+  const std::optional<EventType> type = rw::zones::event_type_from(string_field(s, kFieldType));
+  if (!type) return std::nullopt;
   Event event;
-  bool known = false;
-  for (EventType candidate : kEventTypes) {
-    if (type == rw::zones::to_string(candidate)) {
-      event.type = candidate;
-      known = true;
-    }
-  }
-  if (!known) return std::nullopt;
+  event.type = *type;
   gst_structure_get_uint64(s, kFieldTrackId, &event.track_id);
   event.label = string_field(s, kFieldLabel);
   event.zone = string_field(s, kFieldZone);
   gst_structure_get_int(s, kFieldDirection, &event.direction);
-  gst_structure_get_double(s, kFieldSpeedKmh, &event.speed_kmh);
+  if (double speed_kmh = 0; gst_structure_get_double(s, kFieldSpeedKmh, &speed_kmh)) {
+    event.speed_kmh = speed_kmh;
+  }
   gst_structure_get_double(s, kFieldLimitKmh, &event.limit_kmh);
   gint64 dwell_ns = 0, pts_ns = 0;
   gst_structure_get_int64(s, kFieldDwellNs, &dwell_ns);

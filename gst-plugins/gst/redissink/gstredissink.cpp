@@ -5,7 +5,8 @@
  * Publishes to Redis Streams (SPEC §6). On raw video (any format, any memory) it reads the
  * roadwatch metadata of each frame and publishes its `roadwatch/1` record (the same one
  * metaconvert writes) to `{key-prefix}:{source-id}:analytics`, field `json`, and each event of
- * the record to `{key-prefix}:events`, fields `source_id` and `json`. On `image/jpeg` it
+ * the record to `{key-prefix}:events`, fields `source_id`, `run_id` (when
+ * #GstRedisSink:run-id is set) and `json`. On `image/jpeg` it
  * publishes each frame to `{key-prefix}:{source-id}:frames`, fields `frame_number`, `pts_ns`
  * (left out when the buffer has none) and `jpeg` (the bytes, not base64). frame_number counts
  * buffers from the start of each stream. Every XADD trims with `MAXLEN ~`.
@@ -24,6 +25,17 @@
  * dropped-, pending- frames/analytics/events and connected), again at stop. Per kind,
  * enqueued = published + dropped + pending; pending is 0 after stop.
  *
+ * Snapshots: an event whose type is listed in #GstRedisSink:snapshot-events (e.g.
+ * `snapshot-events=speeding`; none by default) also gets a field `jpeg`: its frame as a JPEG
+ * (#GstRedisSink:snapshot-quality) with the event's vehicle boxed and captioned "#id label
+ * speed" (the event's speed: the highest one for speeding), drawn into a copy by the same code
+ * as trafficoverlay. Only frames that report such an event are encoded, on the streaming
+ * thread (encoding takes a few milliseconds; the network stays on the sender thread). It needs
+ * BGR, RGB, BGRx, RGBx, BGRA or RGBA frames in system memory (a warning says so once for other
+ * caps, and events then go without `jpeg`), and the vehicle on the frame: an event of a track
+ * dropped after a timeout has none. Each JPEG adds its bytes to the queue and to the events
+ * stream, whose entries are kept up to #GstRedisSink:events-maxlen: budget Redis memory for it.
+ *
  * sync is false by default: this is an analytics sink, publishing as soon as it can, not a
  * renderer; set sync=true to pace a file run at its frame rate.
  *
@@ -31,7 +43,7 @@
  * |[
  * gst-launch-1.0 filesrc location=highway.mp4 ! decodebin ! videoconvert ! \
  *     yolodetect model-file=yolox_nano.onnx ! deepsorttrack ! tee name=t \
- *     t. ! queue ! redissink source-id=cam-1 \
+ *     t. ! queue ! redissink source-id=cam-1 run-id=17 snapshot-events=speeding \
  *     t. ! queue ! trafficoverlay ! videoconvert ! jpegenc ! redissink source-id=cam-1
  * ]|
  */
@@ -44,8 +56,10 @@
 
 #include <chrono>
 #include <exception>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -53,7 +67,9 @@
 #include "rw/publish/connection.hpp"
 #include "rw/publish/publisher.hpp"
 #include "rw/publish/streams.hpp"
+#include "rw/snapshot/snapshot.hpp"
 #include "util/frame_record.h"
+#include "util/gstcv.h"
 
 GST_DEBUG_CATEGORY(gst_redis_sink_debug);
 #define GST_CAT_DEFAULT gst_redis_sink_debug
@@ -76,6 +92,9 @@ enum {
   PROP_CONNECT_TIMEOUT_MS,
   PROP_COMMAND_TIMEOUT_MS,
   PROP_DRAIN_TIMEOUT_MS,
+  PROP_RUN_ID,
+  PROP_SNAPSHOT_EVENTS,
+  PROP_SNAPSHOT_QUALITY,
   PROP_PUBLISHED_FRAMES,
   PROP_PUBLISHED_ANALYTICS,
   PROP_PUBLISHED_EVENTS,
@@ -104,6 +123,8 @@ struct Settings {
   guint connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
   guint command_timeout_ms = DEFAULT_COMMAND_TIMEOUT_MS;
   guint drain_timeout_ms = DEFAULT_DRAIN_TIMEOUT_MS;
+  std::string snapshot_events;  // parsed at start
+  guint snapshot_quality = rw::snapshot::kDefaultJpegQuality;
 };
 
 // Streaming thread only.
@@ -112,6 +133,9 @@ struct State {
   bool jpeg = false;
   guint64 frame_number = 0;
   bool warned_dropped_params = false;
+  rw::snapshot::SnapshotOptions snapshot;  // types from start, colour order from the caps
+  bool snapshot_readable = false;          // the caps are frames packed_mat() reads
+  bool warned_snapshot = false;            // a snapshot failed this stream
 };
 
 // From start() to stop(). The reporter is declared first so that it outlives the publisher's
@@ -148,6 +172,13 @@ static gboolean gst_redis_sink_start(GstBaseSink *sink) {
   GST_OBJECT_LOCK(self);
   const Settings s = *self->settings;
   GST_OBJECT_UNLOCK(self);
+  std::set<rw::zones::EventType> snapshot_types;
+  try {
+    snapshot_types = rw::snapshot::parse_event_types(s.snapshot_events);
+  } catch (const std::exception &e) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", e.what()), (nullptr));
+    return FALSE;
+  }
 
   pub::RedisEndpoint endpoint{s.host, int(s.port), s.password, milliseconds(s.connect_timeout_ms),
                               milliseconds(s.command_timeout_ms)};
@@ -167,6 +198,7 @@ static gboolean gst_redis_sink_start(GstBaseSink *sink) {
     return FALSE;
   }
   *self->state = State();
+  self->state->snapshot.types = std::move(snapshot_types);
   GST_INFO_OBJECT(self,
                   "publishing to redis at %s, queue of %u items / %" G_GUINT64_FORMAT " bytes",
                   where.c_str(), s.queue_size, s.queue_max_bytes);
@@ -215,6 +247,17 @@ static gboolean gst_redis_sink_set_caps(GstBaseSink *sink, GstCaps *caps) {
                       (nullptr));
     return FALSE;
   }
+  const GstVideoFormat format = GST_VIDEO_INFO_FORMAT(&state.info);
+  state.snapshot.rgb_order = rw::gst::is_rgb_order(format);
+  state.snapshot_readable = rw::gst::is_packed_rgb(format) &&
+                            gst_caps_features_contains(gst_caps_get_features(caps, 0),
+                                                       GST_CAPS_FEATURE_MEMORY_SYSTEM_MEMORY);
+  if (!state.snapshot.types.empty() && !state.snapshot_readable) {
+    GST_ELEMENT_WARNING(self, STREAM, FORMAT,
+                        ("snapshot-events needs BGR, RGB, BGRx, RGBx, BGRA or RGBA frames in "
+                         "system memory: events go without a jpeg on these caps"),
+                        ("caps: %" GST_PTR_FORMAT, static_cast<void *>(caps)));
+  }
   return TRUE;
 }
 
@@ -235,13 +278,43 @@ static GstFlowReturn publish_jpeg(GstRedisSink *self, GstBuffer *buffer,
   return GST_FLOW_OK;
 }
 
+// JPEGs of this frame for its events of the snapshot types, by event index. A frame that cannot
+// be read or encoded costs the snapshots (one warning per stream), never the record.
+static std::map<std::size_t, std::string> snapshots(GstRedisSink *self, GstBuffer *buffer,
+                                                    const rw::schema::FrameRecord &record,
+                                                    guint quality) {
+  State &state = *self->state;
+  if (!state.snapshot_readable || !rw::snapshot::wants_snapshot(record, state.snapshot)) return {};
+  GstVideoFrame frame;
+  if (!gst_video_frame_map(&frame, &state.info, buffer, GST_MAP_READ)) {
+    if (!std::exchange(state.warned_snapshot, true)) {
+      GST_ELEMENT_WARNING(self, STREAM, FAILED, ("redissink cannot map a frame to snapshot it"),
+                          (nullptr));
+    }
+    return {};
+  }
+  std::map<std::size_t, std::string> jpegs;
+  try {
+    state.snapshot.jpeg_quality = int(quality);
+    jpegs = rw::snapshot::event_snapshots(record, rw::gst::packed_mat(frame), state.snapshot);
+  } catch (const std::exception &e) {
+    if (!std::exchange(state.warned_snapshot, true)) {
+      GST_ELEMENT_WARNING(self, STREAM, FAILED, ("Event snapshot failed: %s", e.what()), (nullptr));
+    }
+  }
+  gst_video_frame_unmap(&frame);
+  return jpegs;
+}
+
 static GstFlowReturn publish_record(GstRedisSink *self, GstBuffer *buffer,
-                                    const pub::StreamConfig &streams, std::string source_id) {
+                                    const pub::StreamConfig &streams, std::string source_id,
+                                    guint snapshot_quality) {
   State &state = *self->state;
   const rw::schema::FrameRecord record =
       rw::gst::frame_record(GST_ELEMENT(self), buffer, state.info, std::move(source_id),
                             state.frame_number, state.warned_dropped_params);
-  for (pub::Item &item : pub::record_items(record, streams)) {
+  for (pub::Item &item :
+       pub::record_items(record, streams, snapshots(self, buffer, record, snapshot_quality))) {
     publisher(self).publish(std::move(item));
   }
   return GST_FLOW_OK;
@@ -252,11 +325,13 @@ static GstFlowReturn gst_redis_sink_render(GstBaseSink *sink, GstBuffer *buffer)
   GST_OBJECT_LOCK(self);
   const pub::StreamConfig streams = self->settings->streams;
   std::string source_id = self->settings->source_id;
+  const guint snapshot_quality = self->settings->snapshot_quality;
   GST_OBJECT_UNLOCK(self);
   try {
-    const GstFlowReturn ret = self->state->jpeg
-                                  ? publish_jpeg(self, buffer, streams, source_id)
-                                  : publish_record(self, buffer, streams, std::move(source_id));
+    const GstFlowReturn ret =
+        self->state->jpeg
+            ? publish_jpeg(self, buffer, streams, source_id)
+            : publish_record(self, buffer, streams, std::move(source_id), snapshot_quality);
     ++self->state->frame_number;
     return ret;
   } catch (const std::exception &e) {
@@ -288,6 +363,7 @@ static gboolean gst_redis_sink_event(GstBaseSink *sink, GstEvent *event) {
     case GST_EVENT_FLUSH_STOP:
       self->state->frame_number = 0;
       self->state->warned_dropped_params = false;
+      self->state->warned_snapshot = false;
       break;
     case GST_EVENT_EOS:
       drain(self);
@@ -365,6 +441,15 @@ static void gst_redis_sink_set_property(GObject *object, guint prop_id, const GV
     case PROP_DRAIN_TIMEOUT_MS:
       s.drain_timeout_ms = g_value_get_uint(value);
       break;
+    case PROP_RUN_ID:
+      set_string(s.streams.run_id, value, "");
+      break;
+    case PROP_SNAPSHOT_EVENTS:
+      set_string(s.snapshot_events, value, "");
+      break;
+    case PROP_SNAPSHOT_QUALITY:
+      s.snapshot_quality = g_value_get_uint(value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       break;
@@ -419,6 +504,15 @@ static void gst_redis_sink_get_property(GObject *object, guint prop_id, GValue *
       break;
     case PROP_DRAIN_TIMEOUT_MS:
       g_value_set_uint(value, s.drain_timeout_ms);
+      break;
+    case PROP_RUN_ID:
+      g_value_set_string(value, s.streams.run_id.c_str());
+      break;
+    case PROP_SNAPSHOT_EVENTS:
+      g_value_set_string(value, s.snapshot_events.c_str());
+      break;
+    case PROP_SNAPSHOT_QUALITY:
+      g_value_set_uint(value, s.snapshot_quality);
       break;
     case PROP_PUBLISHED_FRAMES:
       g_value_set_uint64(value, current_counters(self)[pub::Kind::kFrame].published);
@@ -549,6 +643,39 @@ static void gst_redis_sink_class_init(GstRedisSinkClass *klass) {
                         "At EOS, longest wait for queued entries to reach Redis before they are "
                         "dropped, in milliseconds",
                         0, kMaxTimeoutMs, DEFAULT_DRAIN_TIMEOUT_MS, live));
+  /**
+   * GstRedisSink:run-id:
+   *
+   * The run (the control server's session id) that produced the entries: written as `run_id`
+   * on every `{key-prefix}:events` entry when set, so events of two runs of one source stay
+   * apart. Empty: no such field.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_RUN_ID,
+      g_param_spec_string("run-id", "Run id",
+                          "Written as run_id on every events entry when not empty (the "
+                          "session that produced it)",
+                          "", live));
+  /**
+   * GstRedisSink:snapshot-events:
+   *
+   * Comma-separated event types (enter, exit, line_cross, speeding) whose events entry also
+   * gets `jpeg`: the frame with the event's vehicle highlighted. Empty (the default): none,
+   * since each snapshot costs an encode on the streaming thread and Redis memory. Read at
+   * start; an unknown type fails the start.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_SNAPSHOT_EVENTS,
+      g_param_spec_string("snapshot-events", "Snapshot events",
+                          "Comma-separated event types (enter, exit, line_cross, speeding) whose "
+                          "events entry gets a jpeg of the frame with the vehicle highlighted; "
+                          "empty = none",
+                          "", at_start));
+  g_object_class_install_property(
+      gobject_class, PROP_SNAPSHOT_QUALITY,
+      g_param_spec_uint("snapshot-quality", "Snapshot quality",
+                        "JPEG quality of the event snapshots (1-100)", 1, 100,
+                        rw::snapshot::kDefaultJpegQuality, live));
   install_counter(gobject_class, PROP_PUBLISHED_FRAMES, "published-frames",
                   "JPEG frames Redis confirmed, since start");
   install_counter(gobject_class, PROP_PUBLISHED_ANALYTICS, "published-analytics",

@@ -3,10 +3,11 @@
  * @title: roianalytics
  *
  * Zone and counting-line analytics on tracked vehicles (rw::zones::ZoneAnalyzer): which
- * tracks are inside each zone, enter/exit events with dwell time (with hysteresis, so jitter
- * on a border does not count twice), line crossings with direction, unique vehicles and their
- * class distribution, vehicles currently in the zones, and one speeding violation per track
- * per zone with the highest speed reached.
+ * tracks are inside each zone, enter/exit events with dwell time and, on exit, the mean of
+ * the track's valid speeds inside the zone (with hysteresis, so jitter on a border does not
+ * count twice), line crossings with direction, unique vehicles and their class distribution,
+ * vehicles currently in the zones, and one speeding violation per track per zone with the
+ * highest speed reached.
  *
  * Each object's anchor is the bottom-centre of its box. Reads the `tracking` param
  * (deepsorttrack: the track id), the `detection` param (label) and, when valid, the
@@ -32,6 +33,11 @@
  *     roianalytics zones-file=zones.json speed-limit=60 ! metaconvert ! \
  *     filesink location=analytics.jsonl
  * ]|
+ *
+ * `zones=none` (or `zones-file=none`) says on purpose that there are no zones or lines yet (a
+ * camera nobody has drawn a region for): every tracked vehicle is counted once, when first
+ * seen, with its class; there are no enter, exit, line or speeding events. Leaving both
+ * properties unset is an error, so a forgotten zones file does not pass for this.
  *
  * Time comes from buffer PTS: frames without one pass through unanalysed. A flush or a new
  * stream restarts the counts.
@@ -158,7 +164,9 @@ static double limit_kmh(const Tunables &s) {
 
 static zn::ZoneConfig load_config(const std::string &zones_json, const std::string &zones_file) {
   if (auto config = zn::zone_config_from(zones_json, zones_file)) return *std::move(config);
-  throw rw::Error("roianalytics needs zones-file or zones (a JSON zone config)");
+  throw rw::Error(
+      "roianalytics needs zones-file or zones (a JSON zone config), or zones=none to count "
+      "every tracked vehicle without zones");
 }
 
 static void post_structure(GstRoiAnalytics *self, GstStructure *structure) {
@@ -663,7 +671,8 @@ static void gst_roi_analytics_class_init(GstRoiAnalyticsClass *klass) {
       gobject_class, PROP_ZONES_FILE,
       g_param_spec_string("zones-file", "Zones file",
                           "JSON file of zones and counting lines ({\"zones\": [{\"name\", "
-                          "\"polygon\"}], \"lines\": [{\"name\", \"points\"}], \"normalized\"})",
+                          "\"polygon\"}], \"lines\": [{\"name\", \"points\"}], \"normalized\"}); "
+                          "none: no zones yet, every tracked vehicle counts once",
                           nullptr, playing));
   /**
    * GstRoiAnalytics:zones:
@@ -675,7 +684,8 @@ static void gst_roi_analytics_class_init(GstRoiAnalyticsClass *klass) {
       gobject_class, PROP_ZONES,
       g_param_spec_string("zones", "Zones",
                           "The zone config as a JSON string (same format as zones-file); when "
-                          "both are set, this one wins",
+                          "both are set, this one wins; none: no zones yet, every tracked "
+                          "vehicle counts once",
                           nullptr, playing));
   g_object_class_install_property(
       gobject_class, PROP_HYSTERESIS_PX,

@@ -14,6 +14,9 @@
  * Normalized zone coordinates are resolved against the negotiated frame size. Works on packed
  * RGB frames, so put a videoconvert in front of it.
  *
+ * `zones=none` (or `zones-file=none`), as in roianalytics, draws no zones or lines: a source
+ * whose region is not drawn yet. Leaving both unset draws none either.
+ *
  * The zones can change while playing (#GstTrafficOverlay:zones or
  * #GstTrafficOverlay:zones-file, as in roianalytics): the new ones are drawn from the next
  * frame; zones that fail to load while playing are a warning and the previous ones stay.
@@ -91,11 +94,6 @@ static GstStaticPadTemplate sink_template =
     GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(OVERLAY_CAPS));
 static GstStaticPadTemplate src_template =
     GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(OVERLAY_CAPS));
-
-static bool is_rgb_order(GstVideoFormat format) {
-  return format == GST_VIDEO_FORMAT_RGB || format == GST_VIDEO_FORMAT_RGBx ||
-         format == GST_VIDEO_FORMAT_RGBA;
-}
 
 // The zone config the properties name (none when both are empty); throws what is wrong.
 static std::optional<rw::zones::ZoneConfig> load_zones(GstTrafficOverlay *self,
@@ -238,7 +236,7 @@ static GstFlowReturn gst_traffic_overlay_transform_frame_ip(GstVideoFilter *filt
   GST_OBJECT_LOCK(self);
   rw::draw::OverlayStyle style = self->settings->style;
   GST_OBJECT_UNLOCK(self);
-  style.rgb_order = is_rgb_order(GST_VIDEO_FRAME_FORMAT(frame));
+  style.rgb_order = rw::gst::is_rgb_order(GST_VIDEO_FRAME_FORMAT(frame));
 
   const int width = GST_VIDEO_FRAME_WIDTH(frame), height = GST_VIDEO_FRAME_HEIGHT(frame);
   apply_new_zones(self, width, height);
@@ -396,13 +394,14 @@ static void gst_traffic_overlay_class_init(GstTrafficOverlayClass *klass) {
       g_param_spec_string("zones-file", "Zones file",
                           "JSON file of zones and counting lines to draw, as roianalytics reads "
                           "it ({\"zones\": [{\"name\", \"polygon\"}], \"lines\": [{\"name\", "
-                          "\"points\"}], \"normalized\"}); read at start and when set",
+                          "\"points\"}], \"normalized\"}); read at start and when set; none: "
+                          "no zones",
                           nullptr, playing));
   g_object_class_install_property(
       gobject_class, PROP_ZONES,
       g_param_spec_string("zones", "Zones",
                           "The zones to draw as a JSON string (same format as zones-file); when "
-                          "both are set, this one wins",
+                          "both are set, this one wins; none: no zones",
                           nullptr, playing));
 
   gst_element_class_set_static_metadata(element_class, "Traffic overlay", "Filter/Effect/Video",

@@ -4,6 +4,16 @@ namespace rw::gst {
 
 using rw::detect::PixelFormat;
 
+bool is_packed_rgb(GstVideoFormat format) {
+  const std::optional<PixelFormat> known = pixel_format(format);
+  return known && *known != PixelFormat::kI420 && *known != PixelFormat::kNv12;
+}
+
+bool is_rgb_order(GstVideoFormat format) {
+  return format == GST_VIDEO_FORMAT_RGB || format == GST_VIDEO_FORMAT_RGBx ||
+         format == GST_VIDEO_FORMAT_RGBA;
+}
+
 std::optional<PixelFormat> pixel_format(GstVideoFormat format) {
   switch (format) {
     case GST_VIDEO_FORMAT_BGR:

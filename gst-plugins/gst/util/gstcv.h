@@ -15,6 +15,11 @@
 
 namespace rw::gst {
 
+// Whether packed_mat() reads the format (BGR, RGB, BGRx, RGBx, BGRA, RGBA), and whether its
+// channels come in RGB rather than BGR order.
+bool is_packed_rgb(GstVideoFormat format);
+bool is_rgb_order(GstVideoFormat format);
+
 // The formats of RW_IMAGE_VIEW_CAPS; nullopt for any other.
 std::optional<rw::detect::PixelFormat> pixel_format(GstVideoFormat format);
 

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "rw/common/sigpipe_guard.hpp"
+#include "rw/control/redis_reply.hpp"
 #include "rw/publish/connection.hpp"
 
 namespace rw::control {
@@ -13,7 +14,9 @@ namespace {
 
 using rw::publish::to_timeval;
 
-Reply convert(const redisReply &r) {
+}  // namespace
+
+Reply to_reply(const redisReply &r) {
   Reply reply;
   switch (r.type) {
     case REDIS_REPLY_INTEGER:
@@ -30,15 +33,14 @@ Reply convert(const redisReply &r) {
       break;
     case REDIS_REPLY_ARRAY:
       reply.type = Reply::Type::kArray;
-      for (std::size_t i = 0; i < r.elements; ++i) reply.elements.push_back(convert(*r.element[i]));
+      for (std::size_t i = 0; i < r.elements; ++i)
+        reply.elements.push_back(to_reply(*r.element[i]));
       break;
     default:
       break;
   }
   return reply;
 }
-
-}  // namespace
 
 struct RedisClient::Context {
   struct Free {
@@ -128,7 +130,7 @@ std::optional<std::vector<Reply>> RedisClient::run(
   for (std::size_t i = 0; i < commands.size(); ++i) {
     void *raw = nullptr;
     if (redisGetReply(redis, &raw) != REDIS_OK || raw == nullptr) return fail();
-    replies.push_back(convert(*static_cast<redisReply *>(raw)));
+    replies.push_back(to_reply(*static_cast<redisReply *>(raw)));
     freeReplyObject(raw);
   }
   return replies;

@@ -22,7 +22,8 @@ std::string events_key(std::string_view prefix) {
   return std::string(prefix) + ":events";
 }
 
-std::vector<Item> record_items(const rw::schema::FrameRecord &record, const StreamConfig &config) {
+std::vector<Item> record_items(const rw::schema::FrameRecord &record, const StreamConfig &config,
+                               std::map<std::size_t, std::string> snapshots) {
   std::vector<Item> items;
   items.reserve(1 + record.events.size());
   Item analytics{Kind::kAnalytics,
@@ -31,11 +32,16 @@ std::vector<Item> record_items(const rw::schema::FrameRecord &record, const Stre
                   {{"json", rw::schema::to_json(record)}}}};
   items.push_back(std::move(analytics));
   const std::string events = events_key(config.key_prefix);
-  for (std::string &json : rw::schema::events_to_json(record)) {
-    items.push_back({Kind::kEvent,
-                     {events,
-                      config.events_maxlen,
-                      {{"source_id", record.source_id}, {"json", std::move(json)}}}});
+  std::vector<std::string> jsons = rw::schema::events_to_json(record);
+  for (std::size_t i = 0; i < jsons.size(); ++i) {
+    Item item{Kind::kEvent, {events, config.events_maxlen, {{"source_id", record.source_id}}}};
+    auto &fields = item.entry.fields;
+    if (!config.run_id.empty()) fields.emplace_back("run_id", config.run_id);
+    fields.emplace_back("json", std::move(jsons[i]));
+    if (auto jpeg = snapshots.find(i); jpeg != snapshots.end()) {
+      fields.emplace_back("jpeg", std::move(jpeg->second));
+    }
+    items.push_back(std::move(item));
   }
   return items;
 }

@@ -40,8 +40,10 @@ void write_event(JsonWriter &json, const Event &event,
     json.key("label").value(event.label);
   }
   if (event.type == EventType::kSpeeding) {
-    json.key("speed_kmh").value(round_to(event.speed_kmh, kPerKmh));
+    json.key("speed_kmh").value(round_to(event.speed_kmh.value_or(0), kPerKmh));
     json.key("limit_kmh").value(round_to(event.limit_kmh, kPerKmh));
+  } else if (event.type == EventType::kExit && event.speed_kmh) {
+    json.key("speed_kmh").value(round_to(*event.speed_kmh, kPerKmh));  // the stay's mean
   }
   if (event.type == EventType::kLineCross) {
     // Named like stats.line_counts, so a consumer can tally events into the same buckets.

@@ -25,6 +25,14 @@ const char *to_string(EventType type) {
   return "unknown";
 }
 
+std::optional<EventType> event_type_from(std::string_view name) {
+  for (EventType type : {EventType::kEnter, EventType::kExit, EventType::kLineCross,
+                         EventType::kSpeeding, EventType::kEndOfStream}) {
+    if (name == to_string(type)) return type;
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 struct ZoneState {
@@ -33,6 +41,8 @@ struct ZoneState {
   bool speeding = false;           // exceeded the limit during this stay, not yet reported
   bool speeding_reported = false;  // one speeding event per track per zone
   double max_speed_kmh = 0;
+  double speed_sum_kmh = 0;  // over the frames of this stay with a speed, for the exit's mean
+  std::uint64_t speed_frames = 0;
 };
 
 struct LineState {
@@ -93,6 +103,9 @@ struct ZoneAnalyzer::Impl {
     ZoneState &state = track.zones[zone];
     Event exit = event(EventType::kExit, id, track, zone, frame_number, pts_ns);
     exit.dwell_ns = left_ns - state.entered_ns;
+    if (state.speed_frames > 0) {
+      exit.speed_kmh = state.speed_sum_kmh / static_cast<double>(state.speed_frames);
+    }
     dwell_sum_ns += exit.dwell_ns;
     ++exits;
     events.push_back(std::move(exit));
@@ -170,12 +183,18 @@ struct ZoneAnalyzer::Impl {
       if (!state.inside && depth_px >= margin_px) {
         state.inside = true;
         state.entered_ns = pts_ns;
+        state.speed_sum_kmh = 0;
+        state.speed_frames = 0;
         events.push_back(event(EventType::kEnter, object.track_id, track, z, frame_number, pts_ns));
       } else if (state.inside && depth_px < 0 && -depth_px >= margin_px) {
         leave(object.track_id, track, z, pts_ns, frame_number, pts_ns, events);
       }
       if (!state.inside) continue;
       inside.push_back(config.zones.zones[z].name);
+      if (object.speed_kmh && std::isfinite(*object.speed_kmh)) {
+        state.speed_sum_kmh += *object.speed_kmh;
+        ++state.speed_frames;
+      }
       const bool limited = config.speed_limit_kmh > 0 && !state.speeding_reported;
       if (limited && object.speed_kmh && *object.speed_kmh > config.speed_limit_kmh) {
         state.max_speed_kmh =

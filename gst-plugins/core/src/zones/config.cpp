@@ -4,6 +4,7 @@
 
 #include "config/json_config.hpp"
 #include "rw/common/error.hpp"
+#include "rw/common/none.hpp"
 
 namespace rw::zones {
 namespace {
@@ -138,6 +139,8 @@ ZoneConfig load_zone_config(const std::string &path) {
 
 std::optional<ZoneConfig> zone_config_from(const std::string &inline_json,
                                            const std::string &path) {
+  const std::string &in_effect = inline_json.empty() ? path : inline_json;
+  if (is_none(in_effect)) return ZoneConfig{};
   if (!inline_json.empty()) return parse_zone_config(inline_json, "zones property");
   if (!path.empty()) return load_zone_config(path);
   return std::nullopt;

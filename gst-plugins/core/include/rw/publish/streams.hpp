@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +19,7 @@ struct StreamConfig {
   std::uint64_t analytics_maxlen = 10000;
   std::uint64_t frames_maxlen = 50;
   std::uint64_t events_maxlen = 100000;
+  std::string run_id;  // written as `run_id` on every events entry when not empty
 };
 
 // "{prefix}:{source_id}:{leaf}": every per-source key (streams here, control keys in
@@ -28,8 +31,10 @@ std::string frames_key(std::string_view prefix, std::string_view source_id);    
 std::string events_key(std::string_view prefix);                                 // p:events
 
 // The record on its source's analytics stream (field `json`), then each of its events on the
-// shared events stream (fields `source_id`, `json`).
-std::vector<Item> record_items(const rw::schema::FrameRecord &record, const StreamConfig &config);
+// shared events stream: fields `source_id`, `run_id` (when config has one), `json` and, for an
+// event whose index in record.events has an entry in `snapshots`, `jpeg` (those bytes).
+std::vector<Item> record_items(const rw::schema::FrameRecord &record, const StreamConfig &config,
+                               std::map<std::size_t, std::string> snapshots = {});
 
 // One JPEG on its source's frames stream: `frame_number`, `pts_ns` (when known), `jpeg` (the
 // bytes as they are, never base64).

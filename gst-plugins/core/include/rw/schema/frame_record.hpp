@@ -56,8 +56,9 @@ NormBox normalise_box(double x_px, double y_px, double w_px, double h_px, int fr
 // and confidences 6 decimals, speeds 0.01 km/h, world positions 1 mm, durations 1 ms.
 // Events carry the keys of their
 // type: track_id and label (all but end_of_stream), zone (enter, exit, speeding), line and
-// direction "forward"/"backward" (line_cross), speed_kmh and limit_kmh (speeding), dwell_s
-// (exit), then frame_number and pts_ns, and summary (end_of_stream, when known).
+// direction "forward"/"backward" (line_cross), speed_kmh and limit_kmh (speeding), dwell_s and,
+// when known, speed_kmh (exit), then frame_number and pts_ns, and summary (end_of_stream, when
+// known).
 std::string to_json(const FrameRecord &record);
 
 // Each event of the record as a JSON object of its own, exactly as in to_json's "events".

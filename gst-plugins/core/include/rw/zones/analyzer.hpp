@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <opencv2/core/types.hpp>
@@ -35,6 +36,8 @@ struct TrackedObject {
 enum class EventType { kEnter, kExit, kLineCross, kSpeeding, kEndOfStream };
 
 const char *to_string(EventType type);  // "enter", "exit", "line_cross", ... as in roadwatch/1
+// The inverse of to_string; nullopt for any other name.
+std::optional<EventType> event_type_from(std::string_view name);
 
 struct Event {
   EventType type = EventType::kEnter;
@@ -42,9 +45,11 @@ struct Event {
   std::string label;           // the track's counted label (see ZoneAnalyzer)
   std::string zone;            // zone name; the line name for line_cross
   int direction = 0;           // line_cross: +1 right->left of a->b, -1 left->right
-  double speed_kmh = 0;        // speeding: the highest speed reached inside the zone
-  double limit_kmh = 0;        // speeding
-  std::int64_t dwell_ns = 0;   // exit: time of leaving - time of entering (see ZoneAnalyzer)
+  // speeding: the highest speed reached inside the zone; exit: the mean of the track's valid
+  // speeds over the frames it was inside (absent when it had none). Absent for other types.
+  std::optional<double> speed_kmh;
+  double limit_kmh = 0;       // speeding
+  std::int64_t dwell_ns = 0;  // exit: time of leaving - time of entering (see ZoneAnalyzer)
   std::uint64_t frame_number = 0;
   std::int64_t pts_ns = 0;  // the frame that reports the event
 };
@@ -82,7 +87,8 @@ struct Summary {
 //   outside by >= hysteresis_px (by > 0 when hysteresis is 0), so border jitter smaller than
 //   the margin makes no events. A track first seen deep inside enters on that frame. Zones
 //   narrower than twice the margin are never entered. Dwell runs from the entering frame to
-//   the frame that sees the track outside; for a dropped track, to its last sighting.
+//   the frame that sees the track outside; for a dropped track, to its last sighting. An exit
+//   carries the mean of the speeds the track had on the frames it was inside (those with one).
 // - Lines: each track has a side per line, updated only when its anchor is >= hysteresis_px
 //   from the line (a track's first position sets it whatever the distance). A crossing counts
 //   when the side flips and some step since the last confirmed side crossed the segment itself

@@ -49,7 +49,8 @@ ZoneConfig parse_zone_config(std::string_view json, std::string_view origin);
 ZoneConfig load_zone_config(const std::string &path);
 
 // The config of an element's `zones` (inline JSON, which wins) and `zones-file` properties;
-// nullopt when both are empty. Throws like the two above.
+// nullopt when both are empty; an empty config (no zones, no lines: a source whose region is not
+// drawn yet) when the one in effect is "none" (rw/common/none.hpp). Throws like the two above.
 std::optional<ZoneConfig> zone_config_from(const std::string &inline_json, const std::string &path);
 
 }  // namespace rw::zones
