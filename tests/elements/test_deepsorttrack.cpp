@@ -127,6 +127,19 @@ TEST_F(DeepSortTrack, NoIdReuse) {
   }
 }
 
+// Ids count up from first-track-id (default 1), as roadwatch-run sets it on a rebuilt pipeline.
+TEST_F(DeepSortTrack, FirstTrackId) {
+  guint64 first = 0;
+  g_object_get(h_->element, "first-track-id", &first, nullptr);
+  EXPECT_EQ(first, 1u);
+  start("appearance=none first-track-id=1000000001");
+  std::set<guint64> ids;
+  for (int f = 0; f < 4; ++f) {
+    for (const auto &o : push({car(f), car(f, 400)})) ids.insert(o.tracking->id);
+  }
+  EXPECT_EQ(ids, (std::set<guint64>{1000000001, 1000000002}));
+}
+
 // ByteTrack's idea: a confirmed car whose score dips below high-threshold keeps its id,
 // while a low-score detection on its own never becomes a track.
 TEST_F(DeepSortTrack, LowScoreRecoveryKeepsId) {

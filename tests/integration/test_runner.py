@@ -29,6 +29,8 @@ NEW_ZONES = json.dumps({"zones": [{"name": "all", "polygon": [[0, 0], [640, 0], 
                         "lines": [{"name": "mid", "points": [[0, 180], [640, 180]]}]})
 # World coordinates = pixel-centre coordinates, so positions are checkable from the boxes.
 PIXEL_CALIBRATION = json.dumps({"homography": [[1, 0, 0], [0, 1, 0], [0, 0, 1]]})
+# roadwatch-run's n-th rebuild numbers its tracks from n * TRACK_IDS_PER_BUILD + 1.
+TRACK_IDS_PER_BUILD = 1_000_000_000
 
 
 def eventually(condition, timeout, what):
@@ -43,10 +45,32 @@ def eventually(condition, timeout, what):
         time.sleep(0.05)
 
 
-class RtspServer:
-    """rw-rtsp-test-server on a fixed port: start() waits for "ready"; kill() is kill -9."""
+def still_stream(frame_number):
+    """An rw-rtsp-test-server --launch that streams one frame of CLIP live at 15 fps: the same
+    vehicles on every frame, so every pipeline built on it has tracks."""
+    capture = cv2.VideoCapture(rwtest.asset("media", CLIP))
+    capture.set(cv2.CAP_PROP_POS_FRAMES, frame_number)
+    ok, frame = capture.read()
+    capture.release()
+    assert ok, f"cannot read frame {frame_number} of {CLIP}"
+    path = os.path.join(rwtest.scratch_dir(), "still.png")
+    cv2.imwrite(path, frame)
+    return (f'( filesrc location="{path}" ! pngdec ! videoconvert ! imagefreeze is-live=true ! '
+            "video/x-raw,framerate=15/1 ! videoconvert ! x264enc tune=zerolatency "
+            "speed-preset=ultrafast key-int-max=15 ! rtph264pay name=pay0 pt=96 "
+            "config-interval=1 )")
 
-    def __init__(self):
+
+def track_ids(records):
+    return {o["track_id"] for r in records for o in r["objects"] if "track_id" in o}
+
+
+class RtspServer:
+    """rw-rtsp-test-server on a fixed port, streaming `launch` (the server's moving ball by
+    default): start() waits for "ready"; kill() is kill -9."""
+
+    def __init__(self, launch=None):
+        self.launch = launch
         self.port = rwtest.free_port()
         self.uri = f"rtsp://127.0.0.1:{self.port}/test"
         self.log_path = os.path.join(rwtest.scratch_dir(), "rtsp.log")
@@ -58,7 +82,8 @@ class RtspServer:
 
     def start(self, timeout=20):
         with open(self.log_path, "w") as log:
-            self.proc = subprocess.Popen([RTSP_SERVER, "--port", str(self.port)],
+            launch = ["--launch", self.launch] if self.launch else []
+            self.proc = subprocess.Popen([RTSP_SERVER, "--port", str(self.port), *launch],
                                          env=rwtest.gst_env(), stdout=log,
                                          stderr=subprocess.STDOUT)
         try:
@@ -307,8 +332,9 @@ class RunnerTest(unittest.TestCase):
 
     def test_rtsp_source_restarts(self):
         """The RTSP server dies and comes back: reconnecting with the reason, then running again
-        with frames still counting up; SIGTERM then stops it cleanly."""
-        server = RtspServer().start()
+        with frames still counting up and track ids from 10^9 + 1 (never those of the first
+        pipeline); SIGTERM then stops it cleanly."""
+        server = RtspServer(still_stream(100)).start()
         self.addCleanup(server.kill)
         runner = Runner("live.pipeline", self.variables("cam", URI=server.uri, INTERVAL="4"),
                         "--stall-timeout-s", "5", "--backoff-initial-ms", "500",
@@ -316,12 +342,14 @@ class RunnerTest(unittest.TestCase):
         self.addCleanup(runner.kill)
         eventually(lambda: self.status("cam").get("state") == "running"
                    and int(self.status("cam")["frames"]) > 5, 90, "running")
+        eventually(lambda: track_ids(self.records("cam")), 60, "tracks before the rebuild")
         server.kill()
         down = eventually(lambda: self.status("cam").get("state") == "reconnecting"
                           and self.status("cam"), 30, "reconnecting")
         self.assertTrue(down["reason"], down)
         self.assertEqual(down["reason"], down["last_error"])
         frames_before = int(down["frames"])
+        records_before = self.db.xlen("roadwatch:cam:analytics")  # the old pipeline is gone
         server.start()
         up = eventually(lambda: self.status("cam").get("state") == "running"
                         and int(self.status("cam")["frames"]) > frames_before + 5
@@ -329,10 +357,16 @@ class RunnerTest(unittest.TestCase):
         self.assertGreaterEqual(int(up["restarts"]), 1)
         self.assertGreaterEqual(int(up["errors"]), 1)
         self.assertEqual(up["reason"], "")
+        eventually(lambda: track_ids(self.records("cam")[records_before:]), 60,
+                   "tracks after the rebuild")
         self.assertIsNone(runner.proc.poll(), "the runner never exits on a source failure")
         runner.proc.send_signal(signal.SIGTERM)
         self.assertEqual(runner.wait(60), 0, runner.log())
         self.assertEqual(self.status("cam")["state"], "stopped")
+        records = self.records("cam")
+        before, after = track_ids(records[:records_before]), track_ids(records[records_before:])
+        self.assertLess(max(before), TRACK_IDS_PER_BUILD, before)
+        self.assertGreaterEqual(min(after), TRACK_IDS_PER_BUILD + 1, after)
 
     def test_failures_are_reported(self):
         """A template that cannot be built, or one without the elements the runner counts at:

@@ -259,6 +259,30 @@ TEST(Tracker, IdsNeverReusedEvenAfterReset) {
   EXPECT_EQ(out[1].id, 4u);
 }
 
+// A rebuilt pipeline's tracker starts where the old one's ids cannot reach (roadwatch-run).
+TEST(Tracker, IdsStartAtFirstId) {
+  TrackerConfig config;
+  config.first_id = 1000000001;
+  Tracker tracker(config);
+  auto out = tracker.update({detection(100, 200), detection(400, 200)});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].id, 1000000001u);
+  EXPECT_EQ(out[1].id, 1000000002u);
+  tracker.reset();
+  config.first_id = 5;  // only read when the tracker is made: the count never goes back
+  tracker.set_config(config);
+  out = tracker.update({detection(100, 200)});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].id, 1000000003u);
+}
+
+TEST(Tracker, FirstIdZeroStartsAtOne) {
+  TrackerConfig config;
+  config.first_id = 0;
+  Tracker tracker(config);
+  EXPECT_EQ(tracker.update({detection(100, 200)}).at(0).id, 1u);
+}
+
 TEST(Tracker, OutputOrderedByIdWithDetectionIndices) {
   Tracker tracker(TrackerConfig{});
   tracker.update({detection(100, 200), detection(400, 200), detection(700, 200)});

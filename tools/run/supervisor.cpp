@@ -29,6 +29,9 @@ constexpr const char *kSpeed = "speed";
 constexpr const char *kZones = "zones";
 constexpr const char *kOverlay = "overlay";
 constexpr guint kWatchPeriodMs = 100;  // first frame, stall and config checks
+// Found by factory: the n-th rebuild numbers its tracks from n * kTrackIdsPerBuild + 1.
+constexpr const char *kTrackerFactory = "deepsorttrack";
+constexpr guint64 kTrackIdsPerBuild = 1000000000;
 
 std::int64_t steady_ns(SteadyClock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
@@ -141,6 +144,7 @@ class Supervisor {
       }
     }
     apply_config(applied_, true);
+    if (status_.restarts > 0) number_tracks_from(status_.restarts * kTrackIdsPerBuild + 1);
     GstBus *bus = gst_element_get_bus(pipeline_);
     bus_watch_ = gst_bus_add_watch(bus, on_bus_message, this);
     gst_object_unref(bus);
@@ -183,6 +187,21 @@ class Supervisor {
       if (fresh) set_on(kSpeed, "calibration-file", static_cast<const char *>(nullptr));
       set_on(kSpeed, "calibration", change.calibration_json->c_str());
     }
+  }
+
+  // A rebuilt pipeline's trackers would count from 1 again; ids of one run must never repeat
+  // (the server keys vehicles by run and track id).
+  void number_tracks_from(guint64 first) {
+    GstIterator *trackers =
+        gst_bin_iterate_all_by_element_factory_name(GST_BIN(pipeline_), kTrackerFactory);
+    gst_iterator_foreach(
+        trackers,
+        [](const GValue *item, gpointer data) {
+          g_object_set(g_value_get_object(item), "first-track-id", *static_cast<guint64 *>(data),
+                       nullptr);
+        },
+        &first);
+    gst_iterator_free(trackers);
   }
 
   template <typename T>

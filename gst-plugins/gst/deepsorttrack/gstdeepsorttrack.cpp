@@ -13,6 +13,8 @@
  * #GstDeepSortTrack:output-tentative); their box is the matched detection's box. On frames where
  * yolodetect did not run (its `interval`), tracks only predict and the tracks reported on the last
  * inferred frame are reported again at their Kalman-predicted box. Ids are unique and never reused.
+ * They count up from #GstDeepSortTrack:first-track-id (default 1), read when the element starts:
+ * roadwatch-run sets it on a rebuilt pipeline so that ids of one run never repeat.
  *
  * Detections that overlap a better one of any class (#GstDeepSortTrack:nms-max-overlap) are
  * dropped first: one vehicle boxed as both "car" and "truck" must be one track.
@@ -67,6 +69,7 @@ enum {
   PROP_OUTPUT_TENTATIVE,
   PROP_NMS_MAX_OVERLAP,
   PROP_APPEARANCE_MS,
+  PROP_FIRST_TRACK_ID,
 };
 
 // Crop size of the colour histogram: enough pixels for stable bins, cheap to convert.
@@ -345,6 +348,9 @@ static void gst_deep_sort_track_set_property(GObject *object, guint prop_id, con
     case PROP_NMS_MAX_OVERLAP:
       s.nms_max_overlap = g_value_get_double(value);
       break;
+    case PROP_FIRST_TRACK_ID:
+      t.first_id = g_value_get_uint64(value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       break;
@@ -391,6 +397,9 @@ static void gst_deep_sort_track_get_property(GObject *object, guint prop_id, GVa
       break;
     case PROP_NMS_MAX_OVERLAP:
       g_value_set_double(value, s.nms_max_overlap);
+      break;
+    case PROP_FIRST_TRACK_ID:
+      g_value_set_uint64(value, t.first_id);
       break;
     case PROP_APPEARANCE_MS: {
       // Written by the streaming thread; a torn read of a double is harmless for a statistic.
@@ -487,6 +496,11 @@ static void gst_deep_sort_track_class_init(GstDeepSortTrackClass *klass) {
                           "Detections overlapping a better one (any class) by more than this "
                           "IoU are dropped before tracking; 1 = keep all",
                           0.0, 1.0, DEFAULT_NMS_MAX_OVERLAP, playing));
+  g_object_class_install_property(
+      gobject_class, PROP_FIRST_TRACK_ID,
+      g_param_spec_uint64("first-track-id", "First track id",
+                          "Id of the first track; ids count up from it (read on start)", 1,
+                          G_MAXUINT64, defaults.first_id, ready));
   g_object_class_install_property(
       gobject_class, PROP_APPEARANCE_MS,
       g_param_spec_double("appearance-ms", "Appearance ms",

@@ -303,6 +303,7 @@ struct Tracker::Impl {
 };
 
 Tracker::Tracker(const TrackerConfig &config) : impl_(std::make_unique<Impl>()) {
+  impl_->next_id = std::max<std::uint64_t>(1, config.first_id);
   impl_->apply_config(config);
 }
 

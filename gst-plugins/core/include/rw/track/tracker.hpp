@@ -21,6 +21,8 @@ struct TrackerConfig {
   float low_threshold = 0.1f;         // second association only: low <= score < high
   double low_max_iou_distance = 0.5;  // gate of the second (low-score) association
   std::size_t max_tracks = 1000;      // bound on live tracks; new ones beyond it are not made
+  std::uint64_t first_id = 1;         // id of the first track, then counting up; read when the
+                                      // tracker is made (set_config keeps the count), 0 = 1
 
   bool operator==(const TrackerConfig &) const = default;
 };
