@@ -9,6 +9,7 @@ PACKAGES=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libopencv-dev
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
   libhiredis-dev libgstrtspserver-1.0-dev
+  libsoup-3.0-dev libpq-dev
   # run: gst-launch, demuxers, decoders, the x264 encoder of the demo
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
@@ -16,6 +17,8 @@ PACKAGES=(
   python3 python3-numpy python3-opencv python3-onnx python3-jsonschema
   # tests and benchmarks: a private Redis per run, its Python client (the seed-style reference)
   redis-server python3-redis
+  # roadwatch-server tests: a private PostgreSQL cluster per run, WebSocket and SQL clients
+  postgresql python3-websockets python3-psycopg2
   # assets fallback download
   curl ca-certificates
 )

@@ -1,11 +1,8 @@
 #include "redis_server.h"
 
-#include <arpa/inet.h>
 #include <glib.h>
 #include <glib/gstdio.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,32 +11,11 @@
 #include <thread>
 #include <utility>
 
+#include "free_port.hpp"
+#include "read_text.hpp"
 #include "rw/control/redis_client.hpp"
 
 namespace rw::test {
-namespace {
-
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
-  getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-std::string read_file(const std::string &path) {
-  gchar *text = nullptr;
-  if (!g_file_get_contents(path.c_str(), &text, nullptr, nullptr)) return "";
-  std::string content(text);
-  g_free(text);
-  return content;
-}
-
-}  // namespace
 
 RedisServer::RedisServer() : port_(free_port()) {
   gchar *dir = g_dir_make_tmp("rw-redis-XXXXXX", nullptr);
@@ -74,14 +50,14 @@ bool RedisServer::start() {
   // Waits for the log line, or for the server to exit (a port taken, a bad option).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (read_file(log).find("Ready to accept connections") != std::string::npos) return true;
+    if (read_text(log).find("Ready to accept connections") != std::string::npos) return true;
     if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
       pid_ = -1;
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  error_ = "redis-server did not start: " + read_file(log);
+  error_ = "redis-server did not start: " + read_text(log);
   kill();
   return false;
 }

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 
 SOURCE_DIR = os.environ.get("RW_SOURCE_DIR",
                             os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
@@ -172,3 +173,17 @@ class RedisServer:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def eventually(condition, timeout, what, on_fail=None):
+    """Polls condition() until it returns something true and returns that; after `timeout`
+    seconds raises AssertionError naming `what` (plus on_fail()'s text, e.g. a log tail)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            extra = f"\n{on_fail()}" if on_fail else ""
+            raise AssertionError(f"not within {timeout} s: {what}{extra}")
+        time.sleep(0.05)

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 import rwtest
+from rwtest import eventually
 
 RUNNER = os.environ.get("RW_RUN", os.path.join(rwtest.SOURCE_DIR, "build", "tools", "run",
                                                "roadwatch-run"))
@@ -31,18 +32,6 @@ NEW_ZONES = json.dumps({"zones": [{"name": "all", "polygon": [[0, 0], [640, 0], 
 PIXEL_CALIBRATION = json.dumps({"homography": [[1, 0, 0], [0, 1, 0], [0, 0, 1]]})
 # roadwatch-run's n-th rebuild numbers its tracks from n * TRACK_IDS_PER_BUILD + 1.
 TRACK_IDS_PER_BUILD = 1_000_000_000
-
-
-def eventually(condition, timeout, what):
-    """Polls condition() until it returns something true; fails the test after timeout s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.05)
 
 
 def still_stream(frame_number):
