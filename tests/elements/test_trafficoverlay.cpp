@@ -285,6 +285,71 @@ TEST(TrafficOverlay, ZonesChangeWhilePlaying) {
   gst_harness_teardown(h);
 }
 
+// silent=true passes a frame with a box and zones through byte for byte (the dashboard draws
+// them itself); set back to false while playing it draws again, including zones set meanwhile.
+TEST(TrafficOverlay, SilentPassesFramesThroughUntouched) {
+  GstHarness *h = gst_harness_new("trafficoverlay");
+  g_object_set(h->element, "line-thickness", 1, "show-labels", FALSE, "zones", kRoi, "silent", TRUE,
+               nullptr);
+  gboolean silent = FALSE;
+  g_object_get(h->element, "silent", &silent, nullptr);
+  EXPECT_TRUE(silent);
+  gst_harness_set_src_caps(h, rw::test::video_caps(GST_VIDEO_FORMAT_BGR, kW, kH));
+  // A grey frame (not black, so a drawn box or outline changes it) with a car in it.
+  const auto car_frame = [] {
+    GstBuffer *frame = rw::test::video_frame(GST_VIDEO_FORMAT_BGR, kW, kH, 0);
+    GstMapInfo map;
+    gst_buffer_map(frame, &map, GST_MAP_WRITE);
+    for (gsize i = 0; i < map.size; ++i) map.data[i] = guint8(40 + i % 7);
+    gst_buffer_unmap(frame, &map);
+    rw::test::add_detection(frame, {60, 60, 80, 50}, kW, kH, {2, "car", 0.9});
+    return frame;
+  };
+  const auto has_box = [](GstBuffer *out) {
+    return has_colour(pixel_at(out, kW, 60, 85), rw::draw::class_colour(2));  // left edge
+  };
+
+  GstBuffer *in = car_frame();
+  GstBuffer *expected = gst_buffer_copy_deep(in);
+  GstBuffer *out = gst_harness_push_and_pull(h, in);
+  EXPECT_TRUE(same_pixels(out, expected)) << "silent: nothing drawn";
+  EXPECT_FALSE(has_box(out));
+  gst_buffer_unref(out);
+  gst_buffer_unref(expected);
+
+  // Zones changed while silent are drawn once it draws again.
+  constexpr const char *kTopBand =
+      R"({"zones": [{"name": "top", "polygon": [[40, 20], [280, 20], [280, 40], [40, 40]]}]})";
+  g_object_set(h->element, "zones", kTopBand, nullptr);
+  in = car_frame();
+  expected = gst_buffer_copy_deep(in);
+  out = gst_harness_push_and_pull(h, in);
+  EXPECT_TRUE(same_pixels(out, expected)) << "still silent";
+  gst_buffer_unref(out);
+  gst_buffer_unref(expected);
+
+  g_object_set(h->element, "silent", FALSE, nullptr);
+  in = car_frame();
+  expected = gst_buffer_copy_deep(in);
+  out = gst_harness_push_and_pull(h, in);
+  EXPECT_FALSE(same_pixels(out, expected)) << "drawing again";
+  EXPECT_TRUE(has_box(out));
+  EXPECT_TRUE(has_colour(pixel_at(out, kW, 160, 40), rw::draw::kZoneColour));    // new zone
+  EXPECT_FALSE(has_colour(pixel_at(out, kW, 160, 220), rw::draw::kZoneColour));  // not kRoi
+  gst_buffer_unref(out);
+  gst_buffer_unref(expected);
+
+  // And silent again while playing.
+  g_object_set(h->element, "silent", TRUE, nullptr);
+  in = car_frame();
+  expected = gst_buffer_copy_deep(in);
+  out = gst_harness_push_and_pull(h, in);
+  EXPECT_TRUE(same_pixels(out, expected));
+  gst_buffer_unref(out);
+  gst_buffer_unref(expected);
+  gst_harness_teardown(h);
+}
+
 // A zone config that cannot be read fails the start with an error naming what is wrong.
 TEST(TrafficOverlay, BadZonesFailAtStart) {
   const std::pair<const char *, const char *> cases[] = {

@@ -23,7 +23,7 @@ ELEMENTS = {
     "roianalytics": ["zones-file", "zones", "hysteresis-px", "speed-limit", "units",
                      "drop-outside", "track-timeout-ms"],
     "trafficoverlay": ["show-labels", "show-confidence", "show-speed", "line-thickness",
-                       "zones-file", "zones"],
+                       "zones-file", "zones", "silent"],
     "viewergate": ["host", "port", "password", "source-id", "key-prefix", "poll-interval-ms",
                    "force-open", "open", "passed", "dropped"],
 }

@@ -139,6 +139,7 @@ RunnerCommand runner_command(const SourceConfig &source, std::int64_t session_id
   set("REDIS_HOST", settings.redis.host);
   set("REDIS_PORT", std::to_string(settings.redis.port));
   set("KEY_PREFIX", settings.key_prefix);
+  if (!settings.burn_overlays) set("OVERLAY_SILENT", "true");
   if (!settings.redis.password.empty()) {
     command.argv.push_back("--set-env");
     command.argv.push_back("REDIS_PASSWORD");

@@ -52,6 +52,7 @@ struct RunnerSettings {
   rw::publish::RedisEndpoint redis;
   std::string key_prefix = "roadwatch";
   std::chrono::seconds eos_timeout{5};  // the runner's --eos-timeout-s
+  bool burn_overlays = false;           // --burn-overlays: frames with the overlay drawn in
 };
 
 // Where a session's files are.
@@ -72,7 +73,9 @@ struct RunnerCommand {
 
 // file.pipeline for videos, live.pipeline for cameras; SOURCE_ID = the source id, RUN_ID = the
 // session id. A source without a calibration leaves CALIBRATION out: the template's default
-// "none" runs it without speeds (zones and counts still work). The Redis password goes through
+// "none" runs it without speeds (zones and counts still work). OVERLAY_SILENT=true unless
+// burn_overlays: the dashboard draws boxes, zones and lines itself from the analytics, so the
+// frames must come without them (trafficoverlay silent). The Redis password goes through
 // the environment (--set-env), never the command line that every user of the machine can read.
 RunnerCommand runner_command(const SourceConfig &source, std::int64_t session_id,
                              const RunnerSettings &settings, const SessionFiles &files);

@@ -68,6 +68,18 @@ std::variant<Json, ApiError> first_source(const SqlRows &rows) {
   }
 }
 
+// A running session as the supervisor sees it: its row's counters lag by a few seconds and
+// its config_version is only known live.
+Json with_live_session(ApiContext &ctx, Json source) {
+  const Json &session = source["session"];
+  if (session.is_object()) {
+    if (auto live = ctx.deps.supervisor.live_session(session.at("id").get<std::int64_t>())) {
+      source["session"] = std::move(*live);
+    }
+  }
+  return source;
+}
+
 void reply_source(const Pending &reply, int status, const SqlRows &rows) {
   auto json = first_source(rows);
   if (auto *error = std::get_if<ApiError>(&json)) return reply->error(*error);
@@ -97,28 +109,34 @@ void with_source(const Context &context, const Pending &reply, SourceKind kind, 
 }
 
 void list_sources(const Context &context, const Pending &reply, SourceKind kind) {
-  context->deps.pg.query(list_sources_statement(kind), [reply, kind](const PgResult &result) {
-    if (auto error = database_error(result, "sources")) return reply->error(*error);
-    const SqlRows rows = result.sql_rows();
-    Json items = Json::array();
-    for (std::size_t row = 0; row < rows.rows.size(); ++row) {
-      try {
-        items.push_back(source_json(rows, row));
-      } catch (const std::exception &e) {
-        g_warning("http: malformed sources row: %s", e.what());
-        return reply->error(ApiError::internal("a sources row could not be read"));
-      }
-    }
-    reply->json(200, {{kind == SourceKind::kVideo ? "videos" : "cameras", items}});
-  });
+  context->deps.pg.query(
+      list_sources_statement(kind),
+      while_alive(context, [reply, kind](ApiContext &ctx, const PgResult &result) {
+        if (auto error = database_error(result, "sources")) return reply->error(*error);
+        const SqlRows rows = result.sql_rows();
+        Json items = Json::array();
+        for (std::size_t row = 0; row < rows.rows.size(); ++row) {
+          try {
+            items.push_back(with_live_session(ctx, source_json(rows, row)));
+          } catch (const std::exception &e) {
+            g_warning("http: malformed sources row: %s", e.what());
+            return reply->error(ApiError::internal("a sources row could not be read"));
+          }
+        }
+        reply->json(200, {{kind == SourceKind::kVideo ? "videos" : "cameras", items}});
+      }));
 }
 
 void get_source(const Context &context, const Pending &reply, SourceKind kind, int id) {
-  context->deps.pg.query(get_source_statement(kind, id), [reply, kind, id](const PgResult &result) {
-    if (auto error = database_error(result, "source")) return reply->error(*error);
-    if (result.rows() == 0) return reply->error(no_such(kind, id));
-    reply_source(reply, 200, result.sql_rows());
-  });
+  context->deps.pg.query(
+      get_source_statement(kind, id),
+      while_alive(context, [reply, kind, id](ApiContext &ctx, const PgResult &result) {
+        if (auto error = database_error(result, "source")) return reply->error(*error);
+        if (result.rows() == 0) return reply->error(no_such(kind, id));
+        auto json = first_source(result.sql_rows());
+        if (auto *error = std::get_if<ApiError>(&json)) return reply->error(*error);
+        reply->json(200, with_live_session(ctx, std::get<Json>(std::move(json))));
+      }));
 }
 
 // Removes a stored upload off the main loop (a large file's unlink can take a while).
@@ -220,8 +238,9 @@ void patch_source(const Context &context, const Pending &reply, SoupServerMessag
         if (result.rows() == 0) return reply->error(no_such(kind, id));
         auto json = first_source(result.sql_rows());
         if (auto *error = std::get_if<ApiError>(&json)) return reply->error(*error);
-        if (!live) return reply->json(200, std::get<Json>(json));
-        ctx.deps.supervisor.apply_config(id, [reply, source = std::get<Json>(json)](
+        if (!live) return reply->json(200, with_live_session(ctx, std::get<Json>(json)));
+        ctx.deps.supervisor.apply_config(id, [reply, source = with_live_session(
+                                                         ctx, std::get<Json>(json))](
                                                  std::variant<Json, ApiError> applied) {
           Json answer = source;
           if (auto *error = std::get_if<ApiError>(&applied)) {

@@ -115,6 +115,10 @@ ServerOptions parse_server_options(const std::vector<std::string> &args,
       options.require_auth = true;
       continue;
     }
+    if (arg == "--burn-overlays") {
+      options.burn_overlays = true;
+      continue;
+    }
     if (!arg.starts_with("--")) throw UsageError("unexpected argument '" + arg + "'");
     const std::size_t equals = arg.find('=');
     const std::string name =
@@ -180,6 +184,8 @@ cleanly; running pipelines keep running and are taken over by the next start.
   --plugin-dir DIR        GST_PLUGIN_PATH for pipelines (default )" +
          defaults.plugin_dir + R"()
   --web-root DIR          serve the dashboard's static files from DIR at /
+  --burn-overlays         draw boxes, ids, speeds, zones and lines into the JPEG frames
+                          (default off: the dashboard draws them from the analytics)
   --help                  this text
 )";
 }

@@ -43,7 +43,8 @@ struct ServerOptions {
   std::string migrations_dir;
   std::string runner;
   std::string plugin_dir;
-  std::string web_root;  // empty: no static files
+  std::string web_root;        // empty: no static files
+  bool burn_overlays = false;  // runners draw the overlay into the JPEG frames
   bool help = false;
 };
 

@@ -181,6 +181,7 @@ int run_server(const ServerOptions &options) {
   supervisor_config.plugin_dir = options.plugin_dir;
   supervisor_config.redis = options.redis;
   supervisor_config.key_prefix = options.key_prefix;
+  supervisor_config.burn_overlays = options.burn_overlays;
   auto supervisor = std::make_unique<Supervisor>(supervisor_config, *pg, metrics);
 
   PersisterConfig persister_config;

@@ -29,8 +29,9 @@ Supervisor::Impl::Impl(SupervisorConfig supervisor_config, PgAsync &pg_async, Me
     : config(std::move(supervisor_config)),
       pg(pg_async),
       metrics(registry),
-      runner{config.runner, config.templates_dir, config.model,
-             config.redis,  config.key_prefix,    runner_eos_timeout(config.stop_timeout)},
+      runner{config.runner,       config.templates_dir, config.model,
+             config.redis,        config.key_prefix,    runner_eos_timeout(config.stop_timeout),
+             config.burn_overlays},
       redis(config.redis, "roadwatch-server:supervisor", g_main_context_default()),
       snapshotter({config.snapshot_timeout, std::chrono::seconds(30)}, registry),
       restarts_total(registry.counter("rw_supervisor_restarts_total",
@@ -196,6 +197,11 @@ void Supervisor::get_session(std::int64_t session_id, JsonCallback cb) {
                                if (auto *error = std::get_if<ApiError>(&loaded)) return cb(*error);
                                cb(session_json(std::get<Session>(loaded)));
                              }));
+}
+
+std::optional<nlohmann::json> Supervisor::live_session(std::int64_t session_id) {
+  if (const Managed *m = impl_->find(session_id)) return session_json(m->session);
+  return std::nullopt;
 }
 
 void Supervisor::snapshot_frame(int source_id,

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -34,6 +35,7 @@ struct SupervisorConfig {
   std::string plugin_dir;     // GST_PLUGIN_PATH for children (empty: inherit)
   rw::publish::RedisEndpoint redis;
   std::string key_prefix = "roadwatch";
+  bool burn_overlays = false;             // runners draw the overlay into the frames
   std::chrono::seconds stop_timeout{10};  // SIGTERM, then SIGKILL
   std::chrono::milliseconds status_interval{1000};
   // Beyond the shared contract, with defaults: the restart policy's knobs (tests shorten them).
@@ -66,6 +68,8 @@ class Supervisor {
   void apply_config(int source_id, JsonCallback cb);
   void list_sessions(JsonCallback cb);  // [{session json}...] newest first (at most 1000)
   void get_session(std::int64_t session_id, JsonCallback cb);
+  // The session json of a session this supervisor runs (fresher than its row), else nullopt.
+  std::optional<nlohmann::json> live_session(std::int64_t session_id);
   // A JPEG of the source's first frame; 404, 502 (cannot decode), 504 (too slow), 503.
   void snapshot_frame(int source_id, std::function<void(std::variant<std::string, ApiError>)> cb);
   std::vector<int> active_sources() const;  // sources with a session that should run

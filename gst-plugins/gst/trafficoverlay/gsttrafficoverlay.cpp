@@ -21,6 +21,11 @@
  * #GstTrafficOverlay:zones-file, as in roianalytics): the new ones are drawn from the next
  * frame; zones that fail to load while playing are a warning and the previous ones stay.
  *
+ * #GstTrafficOverlay:silent (as textoverlay's) makes the element a passthrough that draws
+ * nothing and does no drawing work, for a client that draws the overlay itself from the
+ * analytics; it can be toggled while playing. Zones set while silent take effect from the
+ * first frame drawn again.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 filesrc location=highway.mp4 ! decodebin ! videoconvert ! \
@@ -55,18 +60,21 @@ enum {
   PROP_LINE_THICKNESS,
   PROP_ZONES_FILE,
   PROP_ZONES,
+  PROP_SILENT,
 };
 
 constexpr gboolean DEFAULT_SHOW_LABELS = TRUE;
 constexpr gboolean DEFAULT_SHOW_CONFIDENCE = TRUE;
 constexpr gboolean DEFAULT_SHOW_SPEED = TRUE;
 constexpr gint DEFAULT_LINE_THICKNESS = 0;
+constexpr gboolean DEFAULT_SILENT = FALSE;
 
 struct Settings {
   rw::draw::OverlayStyle style;
   std::string zones_file;
-  std::string zones_json;     // wins over zones_file, as in roianalytics
-  bool reload_zones = false;  // zones or zones-file set since the streaming thread looked
+  std::string zones_json;        // wins over zones_file, as in roianalytics
+  bool silent = DEFAULT_SILENT;  // passthrough: nothing drawn
+  bool reload_zones = false;     // zones or zones-file set since the streaming thread looked
 };
 
 struct State {
@@ -281,6 +289,17 @@ static void set_string(std::string &target, const GValue *value) {
 static void gst_traffic_overlay_set_property(GObject *object, guint prop_id, const GValue *value,
                                              GParamSpec *pspec) {
   GstTrafficOverlay *self = GST_TRAFFIC_OVERLAY(object);
+  if (prop_id == PROP_SILENT) {
+    // Passthrough, not a flag checked per frame: the base class then neither maps nor makes
+    // the buffer writable (transform_ip_on_passthrough is off), so a silent overlay costs
+    // nothing. set_passthrough takes the object lock itself.
+    const gboolean silent = g_value_get_boolean(value);
+    GST_OBJECT_LOCK(self);
+    self->settings->silent = silent;
+    GST_OBJECT_UNLOCK(self);
+    gst_base_transform_set_passthrough(GST_BASE_TRANSFORM(self), silent);
+    return;
+  }
   GST_OBJECT_LOCK(self);
   Settings &s = *self->settings;
   switch (prop_id) {
@@ -338,6 +357,9 @@ static void gst_traffic_overlay_get_property(GObject *object, guint prop_id, GVa
       break;
     case PROP_ZONES:
       g_value_set_string(value, or_null(s.zones_json));
+      break;
+    case PROP_SILENT:
+      g_value_set_boolean(value, s.silent);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -403,6 +425,18 @@ static void gst_traffic_overlay_class_init(GstTrafficOverlayClass *klass) {
                           "The zones to draw as a JSON string (same format as zones-file); when "
                           "both are set, this one wins; none: no zones",
                           nullptr, playing));
+  /**
+   * GstTrafficOverlay:silent:
+   *
+   * Passes frames through untouched, drawing nothing (named after textoverlay's `silent`): for
+   * frames whose viewer draws the overlay itself from the analytics. Settable while playing.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_SILENT,
+      g_param_spec_boolean("silent", "Silent",
+                           "Whether to render the overlay: true passes frames through untouched "
+                           "and draws nothing",
+                           DEFAULT_SILENT, playing));
 
   gst_element_class_set_static_metadata(element_class, "Traffic overlay", "Filter/Effect/Video",
                                         "Draws roadwatch objects (boxes, ids, speeds), zones, "
@@ -415,6 +449,9 @@ static void gst_traffic_overlay_class_init(GstTrafficOverlayClass *klass) {
   GST_BASE_TRANSFORM_CLASS(klass)->start = GST_DEBUG_FUNCPTR(gst_traffic_overlay_start);
   GST_BASE_TRANSFORM_CLASS(klass)->stop = GST_DEBUG_FUNCPTR(gst_traffic_overlay_stop);
   GST_BASE_TRANSFORM_CLASS(klass)->sink_event = GST_DEBUG_FUNCPTR(gst_traffic_overlay_sink_event);
+  // Silent (passthrough) frames are not even looked at: zones set meanwhile are applied by the
+  // first frame drawn again.
+  GST_BASE_TRANSFORM_CLASS(klass)->transform_ip_on_passthrough = FALSE;
 }
 
 static void gst_traffic_overlay_init(GstTrafficOverlay *self) {

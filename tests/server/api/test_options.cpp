@@ -34,6 +34,7 @@ TEST(ServerOptions, Defaults) {
   EXPECT_EQ(options.model, "/models/yolox_nano.onnx");
   EXPECT_TRUE(options.pg_conninfo.empty());
   EXPECT_FALSE(auth_required(options));
+  EXPECT_FALSE(options.burn_overlays);  // the dashboard draws the overlay itself
 }
 
 TEST(ServerOptions, BothSpellingsOfValues) {
@@ -50,6 +51,7 @@ TEST(ServerOptions, BothSpellingsOfValues) {
   EXPECT_EQ(options.pg_conninfo, "host=/tmp port=5433");
   EXPECT_EQ(options.max_upload_mb, 10u);
   EXPECT_EQ(options.web_root, "web");
+  EXPECT_TRUE(parse({"--burn-overlays"}).burn_overlays);
 }
 
 TEST(ServerOptions, AuthIsRequiredBeyondLoopback) {
@@ -86,6 +88,7 @@ TEST(ServerOptions, HelpListsEveryOptionWithItsDefault) {
         "--plugin-dir", "--web-root", "--help"}) {
     EXPECT_NE(usage.find(option), std::string::npos) << option;
   }
+  EXPECT_NE(usage.find("--burn-overlays"), std::string::npos);
   EXPECT_NE(usage.find("/build/roadwatch-run"), std::string::npos);
 }
 

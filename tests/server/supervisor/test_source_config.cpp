@@ -137,7 +137,9 @@ TEST(RunnerArgv, VideoRunsTheFileTemplateWithEveryVariable) {
   EXPECT_EQ(variable(argv, "REDIS_PORT"), "6380");
   EXPECT_EQ(variable(argv, "KEY_PREFIX"), "rwtest");
   EXPECT_EQ(variable(argv, "URI"), "");
-  EXPECT_EQ(std::count(argv.begin(), argv.end(), "--set"), 10);
+  // The dashboard draws the overlay from the analytics: frames come without it by default.
+  EXPECT_EQ(variable(argv, "OVERLAY_SILENT"), "true");
+  EXPECT_EQ(std::count(argv.begin(), argv.end(), "--set"), 11);
   EXPECT_TRUE(command.environment.empty());  // no password
 }
 
@@ -163,6 +165,23 @@ TEST(RunnerArgv, CameraRunsTheLiveTemplateAndMissingSettingsAreLeftOut) {
   EXPECT_EQ(argv[argv.size() - 2], "--set-env");
   EXPECT_EQ(argv.back(), "REDIS_PASSWORD");
   EXPECT_EQ(command.environment.at("REDIS_PASSWORD"), "s3cret");
+}
+
+// --burn-overlays: the template's default (silent=false), the overlay drawn into the frames;
+// the password stays the last argument either way.
+TEST(RunnerArgv, BurnOverlaysLeavesOverlaySilentOut) {
+  RunnerSettings settings;
+  settings.redis.password = "s3cret";
+  const RunnerCommand silent = runner_command(video(), 9, settings, session_files("d", 9));
+  EXPECT_EQ(variable(silent.argv, "OVERLAY_SILENT"), "true");
+  settings.burn_overlays = true;
+  const RunnerCommand burnt = runner_command(video(), 9, settings, session_files("d", 9));
+  for (const std::string &arg : burnt.argv) {
+    EXPECT_EQ(arg.find("OVERLAY_SILENT"), std::string::npos) << arg;
+  }
+  EXPECT_EQ(burnt.argv.size() + 2, silent.argv.size());
+  EXPECT_EQ(burnt.argv.back(), "REDIS_PASSWORD");
+  EXPECT_EQ(silent.argv.back(), "REDIS_PASSWORD");
 }
 
 TEST(RunnerEosTimeout, EndsBeforeTheServerKills) {

@@ -43,6 +43,9 @@ class HotReconfigTest(unittest.TestCase):
                              self.server.log_tail)
         self.assertEqual(session["pid"], self.pid, "a PATCH must not restart the pipeline")
         self.assertEqual(session["restarts"], 0, session)
+        # The source embeds the same live view (not its row, whose config_version is unset).
+        embedded = self.http.expect(200, "GET", f"/api/videos/{sid}").json()["session"]
+        self.assertEqual((embedded["id"], embedded["config_version"]), (session_id, version))
         return version, before, self.last_frame(client)
 
     def test_patch_applies_without_restart(self):
