@@ -56,6 +56,7 @@ constexpr std::array kRoutes{
     RouteSpec{Route::kViolationSnapshot, "GET", "/api/violations/{id}/snapshot", kMaxBigId,
               "violation_snapshot"},
     RouteSpec{Route::kTimeseries, "GET", "/api/analytics/timeseries", 0, "timeseries"},
+    RouteSpec{Route::kSpeeds, "GET", "/api/analytics/speeds", 0, "speeds"},
     RouteSpec{Route::kExportCsv, "GET", "/api/analytics/export.csv", 0, "export_csv"},
 };
 

@@ -41,6 +41,7 @@ enum class Route {
   kViolationList,
   kViolationSnapshot,
   kTimeseries,
+  kSpeeds,
   kExportCsv,
 };
 

@@ -35,10 +35,15 @@ std::optional<double> mean_speed(const SqlRows &rows, std::size_t row) {
   return round2(as_double(rows.at(row, "speed_sum_kmh")) / static_cast<double>(speed_count));
 }
 
-std::optional<double> p85_speed(const SqlRows &rows, std::size_t row) {
-  const auto text = rows.at(row, "p85_speed_kmh");
+// A speed column, rounded; nullopt when NULL.
+std::optional<double> speed_at(const SqlRows &rows, std::size_t row, std::string_view column) {
+  const auto text = rows.at(row, column);
   if (!text) return std::nullopt;
   return round2(as_double(text));
+}
+
+std::optional<double> p85_speed(const SqlRows &rows, std::size_t row) {
+  return speed_at(rows, row, "p85_speed_kmh");
 }
 
 json or_null(const std::optional<double> &value) {
@@ -51,6 +56,18 @@ std::string or_empty(const std::optional<double> &value) {
   std::string text = json(*value).dump();
   if (text.size() > 2 && text.compare(text.size() - 2, 2, ".0") == 0) text.resize(text.size() - 2);
   return text;
+}
+
+// 100 rather than 100.0 for whole km/h (bin edges and widths).
+json kmh(double value) {
+  const double rounded = round2(value);
+  if (rounded == std::trunc(rounded) && std::abs(rounded) < 1e15)
+    return json(static_cast<std::int64_t>(rounded));
+  return json(rounded);
+}
+
+json iso_or_null(const std::optional<std::int64_t> &ms) {
+  return ms ? json(format_iso_ms(*ms)) : json(nullptr);
 }
 
 std::string snapshot_url(const SqlRows &rows, std::size_t row) {
@@ -140,6 +157,39 @@ std::string timeseries_csv(const SqlRows &rows) {
                      or_empty(mean_speed(rows, row)), or_empty(p85_speed(rows, row)),
                      rows.at(row, "violations").value_or("0")});
   }
+  return csv;
+}
+
+json speed_histogram_json(const SqlRows &rows, const SpeedHistogramQuery &query) {
+  json out = {{"source", query.source_id ? json(*query.source_id) : json(nullptr)},
+              {"from", iso_or_null(query.from_ms)},
+              {"to", iso_or_null(query.to_ms)},
+              {"bin_kmh", kmh(query.bin_kmh)},
+              {"vehicles", 0},
+              {"mean_speed_kmh", nullptr},
+              {"p85_speed_kmh", nullptr},
+              {"bins", json::array()}};
+  for (std::size_t row = 0; row < rows.rows.size(); ++row) {
+    const auto from_kmh = rows.at(row, "from_kmh");
+    if (!from_kmh) {  // the totals
+      out["vehicles"] = as_integer(rows.at(row, "vehicles"));
+      out["mean_speed_kmh"] = or_null(speed_at(rows, row, "mean_speed_kmh"));
+      out["p85_speed_kmh"] = or_null(p85_speed(rows, row));
+      continue;
+    }
+    const double from = as_double(from_kmh);
+    out["bins"].push_back({{"from_kmh", kmh(from)},
+                           {"to_kmh", kmh(from + query.bin_kmh)},
+                           {"vehicles", as_integer(rows.at(row, "vehicles"))}});
+  }
+  return out;
+}
+
+std::string speed_histogram_csv(const SqlRows &rows, const SpeedHistogramQuery &query) {
+  const json histogram = speed_histogram_json(rows, query);
+  std::string csv = csv_line({"from_kmh", "to_kmh", "vehicles"});
+  for (const json &bin : histogram["bins"])
+    csv += csv_line({bin["from_kmh"].dump(), bin["to_kmh"].dump(), bin["vehicles"].dump()});
   return csv;
 }
 

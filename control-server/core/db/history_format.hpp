@@ -27,6 +27,13 @@ nlohmann::json timeseries_json(const SqlRows &rows, const TimeseriesQuery &query
 // window's total over every class.
 std::string timeseries_csv(const SqlRows &rows);
 
+// {"source": id|null, "from", "to" (ISO-8601|null), "bin_kmh", "vehicles" (with a speed),
+//  "mean_speed_kmh"|null, "p85_speed_kmh"|null, "bins": [{"from_kmh", "to_kmh", "vehicles"}]}:
+// the non-empty bins, ascending; km/h rounded to 0.01.
+nlohmann::json speed_histogram_json(const SqlRows &rows, const SpeedHistogramQuery &query);
+// from_kmh,to_kmh,vehicles: one line per non-empty bin.
+std::string speed_histogram_csv(const SqlRows &rows, const SpeedHistogramQuery &query);
+
 // The JSON of source_analytics_statement(), plus the seed's video_analytics fields at the top
 // (video_id, total_vehicles_count, avg_dwell_time, vehicle_type_distribution, processed_at):
 // from the newest finished run, or from the live totals while no run has finished.

@@ -25,6 +25,7 @@ constexpr int kJsonDefaultLimit = 50, kJsonMaxLimit = 1000;
 constexpr int kCsvDefaultLimit = 10'000, kCsvMaxLimit = 100'000;
 constexpr std::int64_t kMaxOffset = 1'000'000'000;
 constexpr double kMaxSpeedKmh = 10'000;
+constexpr double kDefaultBinKmh = 10, kMinBinKmh = 1, kMaxBinKmh = 100;
 
 std::string shown(const std::string &value) {
   return "'" + value.substr(0, 64) + (value.size() > 64 ? "...'" : "'");
@@ -119,6 +120,17 @@ std::optional<int> source_param(ParamReader &reader) {
   return static_cast<int>(*id);
 }
 
+// source, from and to, with from before to when both are given.
+HistoryFilters read_filters(ParamReader &reader) {
+  HistoryFilters filters;
+  filters.source_id = source_param(reader);
+  filters.from_ms = reader.time("from");
+  filters.to_ms = reader.time("to");
+  if (filters.from_ms && filters.to_ms && *filters.from_ms >= *filters.to_ms)
+    reader.fail("from must be before to");
+  return filters;
+}
+
 std::int64_t floor_to(std::int64_t value, std::int64_t step) {
   return value / step * step;  // value >= 0
 }
@@ -149,6 +161,23 @@ std::string ms_of(const std::string &column) {
   return "(extract(epoch FROM " + column + ") * 1000)::bigint";
 }
 
+// The conditions of read_filters() on a table with source_id and the time column.
+void add_filters(Conditions &where, const HistoryFilters &filters, const std::string &time_column) {
+  if (filters.source_id)
+    where.add("source_id = " + where.param(PgParam::number(*filters.source_id)) + "::int");
+  if (filters.from_ms)
+    where.add(time_column + " >= " + time_of(where.param(PgParam::number(*filters.from_ms))));
+  if (filters.to_ms)
+    where.add(time_column + " < " + time_of(where.param(PgParam::number(*filters.to_ms))));
+}
+
+// The shortest text that reads back as the same number ("10", "2.5").
+std::string number_text(double value) {
+  char buffer[32];
+  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return error == std::errc() ? std::string(buffer, end) : std::to_string(value);
+}
+
 }  // namespace
 
 std::variant<ViolationQuery, ApiError> parse_violation_query(const QueryParams &params) {
@@ -156,15 +185,11 @@ std::variant<ViolationQuery, ApiError> parse_violation_query(const QueryParams &
   ViolationQuery query;
   query.format = reader.format();
   const bool csv = query.format == HistoryFormat::kCsv;
-  query.source_id = source_param(reader);
-  query.from_ms = reader.time("from");
-  query.to_ms = reader.time("to");
+  static_cast<HistoryFilters &>(query) = read_filters(reader);
   query.min_speed_kmh = reader.number("min_speed", 0, kMaxSpeedKmh);
   query.limit = static_cast<int>(reader.integer("limit", 1, csv ? kCsvMaxLimit : kJsonMaxLimit)
                                      .value_or(csv ? kCsvDefaultLimit : kJsonDefaultLimit));
   query.offset = reader.integer("offset", 0, kMaxOffset).value_or(0);
-  if (query.from_ms && query.to_ms && *query.from_ms >= *query.to_ms)
-    reader.fail("from must be before to");
   if (reader.error()) return *reader.error();
   return query;
 }
@@ -203,15 +228,20 @@ std::variant<TimeseriesQuery, ApiError> parse_timeseries_query(const QueryParams
   return query;
 }
 
+std::variant<SpeedHistogramQuery, ApiError> parse_speed_histogram_query(const QueryParams &params) {
+  ParamReader reader(params, {"source", "from", "to", "bin_kmh", "format"});
+  SpeedHistogramQuery query;
+  query.format = reader.format();
+  static_cast<HistoryFilters &>(query) = read_filters(reader);
+  query.bin_kmh = reader.number("bin_kmh", kMinBinKmh, kMaxBinKmh).value_or(kDefaultBinKmh);
+  if (reader.error()) return *reader.error();
+  return query;
+}
+
 PgStatement violations_statement(const ViolationQuery &query) {
   PgStatement statement;
   Conditions where(statement.params);
-  if (query.source_id)
-    where.add("source_id = " + where.param(PgParam::number(*query.source_id)) + "::int");
-  if (query.from_ms)
-    where.add("occurred_at >= " + time_of(where.param(PgParam::number(*query.from_ms))));
-  if (query.to_ms)
-    where.add("occurred_at < " + time_of(where.param(PgParam::number(*query.to_ms))));
+  add_filters(where, query, "occurred_at");
   if (query.min_speed_kmh)
     where.add("speed_kmh >= " + where.param(PgParam::text(std::to_string(*query.min_speed_kmh))) +
               "::real");
@@ -276,6 +306,28 @@ PgStatement timeseries_statement(const TimeseriesQuery &query) {
       "        m.speed_sum_kmh, p.p85 AS p85_speed_kmh, m.violations"
       "   FROM m LEFT JOIN p ON p.start = m.start AND p.label IS NOT DISTINCT FROM m.label"
       "  ORDER BY m.start, m.label NULLS FIRST";
+  return statement;
+}
+
+PgStatement speed_histogram_statement(const SpeedHistogramQuery &query) {
+  PgStatement statement;
+  Conditions where(statement.params);
+  where.add("speed_kmh IS NOT NULL");
+  add_filters(where, query, "entered_at");
+  const std::string bin = where.param(PgParam::text(number_text(query.bin_kmh))) + "::float8";
+  // One scan of the passages (by source and time, like the time series' p85), read twice: the
+  // totals, then the bins.
+  statement.sql = "WITH p AS (SELECT speed_kmh FROM vehicle_passages" + where.sql() +
+                  ")"
+                  " SELECT NULL::float8 AS from_kmh, count(*) AS vehicles,"
+                  "        avg(speed_kmh) AS mean_speed_kmh,"
+                  "        percentile_cont(0.85) WITHIN GROUP (ORDER BY speed_kmh) AS p85_speed_kmh"
+                  "   FROM p"
+                  " UNION ALL"
+                  " SELECT floor(speed_kmh / " +
+                  bin + ") * " + bin +
+                  ", count(*), NULL, NULL FROM p GROUP BY 1"
+                  " ORDER BY from_kmh NULLS FIRST";
   return statement;
 }
 

@@ -59,6 +59,15 @@ void series(PgAsync &pg, const Pending &reply, const QueryParams &params, bool e
   timeseries(pg, checked, json_reply(reply));
 }
 
+void speeds(PgAsync &pg, const Pending &reply, const QueryParams &params) {
+  auto query = parse_speed_histogram_query(params);
+  if (auto *error = std::get_if<ApiError>(&query)) return reply->error(*error);
+  const SpeedHistogramQuery &checked = std::get<SpeedHistogramQuery>(query);
+  if (checked.format == HistoryFormat::kCsv)
+    return export_csv(pg, checked, bytes_reply(reply, kCsv));
+  speed_histogram(pg, checked, json_reply(reply));
+}
+
 // export.csv: `data` picks the table (default timeseries); the rest is that query's.
 void export_file(PgAsync &pg, const Pending &reply, QueryParams params) {
   const auto data = params.find("data");
@@ -79,7 +88,7 @@ void export_file(PgAsync &pg, const Pending &reply, QueryParams params) {
 
 bool is_history_route(Route route) {
   return route == Route::kViolationList || route == Route::kViolationSnapshot ||
-         route == Route::kTimeseries || route == Route::kExportCsv;
+         route == Route::kTimeseries || route == Route::kSpeeds || route == Route::kExportCsv;
 }
 
 void serve_history_route(const Context &context, ApiRequest &request) {
@@ -92,6 +101,8 @@ void serve_history_route(const Context &context, ApiRequest &request) {
       return violation_snapshot(pg, request.route.id, bytes_reply(reply, "image/jpeg"));
     case Route::kTimeseries:
       return series(pg, reply, request.query, false);
+    case Route::kSpeeds:
+      return speeds(pg, reply, request.query);
     case Route::kExportCsv:
       return export_file(pg, reply, request.query);
     default:

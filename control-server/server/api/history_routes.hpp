@@ -1,7 +1,7 @@
 #pragma once
 
 // History: GET /api/violations (?format=csv too), /api/violations/{id}/snapshot,
-// /api/analytics/timeseries (?format=csv too) and /api/analytics/export.csv
+// /api/analytics/timeseries and /api/analytics/speeds (?format=csv too), /api/analytics/export.csv
 // (?data=timeseries|violations plus that query's parameters). Queries are checked by
 // core/db/history_query.hpp and answered by server/db/history.hpp.
 

@@ -17,13 +17,23 @@ std::optional<ApiError> failure(const PgResult &result, const char *what) {
   return ApiError::internal(std::string("the ") + what + " query failed");
 }
 
+// Runs the statement and answers cb with make(its rows), or with the error.
+template <typename Answer, typename Make>
+void answer_rows(PgAsync &pg, PgStatement statement, const char *what, Make make,
+                 std::function<void(std::variant<Answer, ApiError>)> cb) {
+  pg.query(std::move(statement),
+           [what, make = std::move(make), cb = std::move(cb)](const PgResult &result) {
+             if (auto error = failure(result, what)) return cb(*error);
+             cb(make(result.sql_rows()));
+           });
+}
+
 }  // namespace
 
 void list_violations(PgAsync &pg, const ViolationQuery &query, HistoryJsonCallback cb) {
-  pg.query(violations_statement(query), [query, cb = std::move(cb)](const PgResult &result) {
-    if (auto error = failure(result, "violations")) return cb(*error);
-    cb(violations_json(result.sql_rows(), query));
-  });
+  answer_rows(
+      pg, violations_statement(query), "violations",
+      [query](const SqlRows &rows) { return violations_json(rows, query); }, std::move(cb));
 }
 
 void violation_snapshot(PgAsync &pg, std::int64_t violation_id, HistoryBytesCallback cb) {
@@ -39,10 +49,15 @@ void violation_snapshot(PgAsync &pg, std::int64_t violation_id, HistoryBytesCall
 }
 
 void timeseries(PgAsync &pg, const TimeseriesQuery &query, HistoryJsonCallback cb) {
-  pg.query(timeseries_statement(query), [query, cb = std::move(cb)](const PgResult &result) {
-    if (auto error = failure(result, "timeseries")) return cb(*error);
-    cb(timeseries_json(result.sql_rows(), query));
-  });
+  answer_rows(
+      pg, timeseries_statement(query), "timeseries",
+      [query](const SqlRows &rows) { return timeseries_json(rows, query); }, std::move(cb));
+}
+
+void speed_histogram(PgAsync &pg, const SpeedHistogramQuery &query, HistoryJsonCallback cb) {
+  answer_rows(
+      pg, speed_histogram_statement(query), "speeds",
+      [query](const SqlRows &rows) { return speed_histogram_json(rows, query); }, std::move(cb));
 }
 
 void source_analytics(PgAsync &pg, int source_id, HistoryJsonCallback cb) {
@@ -59,17 +74,17 @@ void source_analytics(PgAsync &pg, int source_id, HistoryJsonCallback cb) {
 }
 
 void export_csv(PgAsync &pg, const ViolationQuery &query, HistoryBytesCallback cb) {
-  pg.query(violations_statement(query), [cb = std::move(cb)](const PgResult &result) {
-    if (auto error = failure(result, "violations export")) return cb(*error);
-    cb(violations_csv(result.sql_rows()));
-  });
+  answer_rows(pg, violations_statement(query), "violations export", violations_csv, std::move(cb));
 }
 
 void export_csv(PgAsync &pg, const TimeseriesQuery &query, HistoryBytesCallback cb) {
-  pg.query(timeseries_statement(query), [cb = std::move(cb)](const PgResult &result) {
-    if (auto error = failure(result, "timeseries export")) return cb(*error);
-    cb(timeseries_csv(result.sql_rows()));
-  });
+  answer_rows(pg, timeseries_statement(query), "timeseries export", timeseries_csv, std::move(cb));
+}
+
+void export_csv(PgAsync &pg, const SpeedHistogramQuery &query, HistoryBytesCallback cb) {
+  answer_rows(
+      pg, speed_histogram_statement(query), "speeds export",
+      [query](const SqlRows &rows) { return speed_histogram_csv(rows, query); }, std::move(cb));
 }
 
 }  // namespace rw::server

@@ -27,10 +27,14 @@ void list_violations(PgAsync &pg, const ViolationQuery &query, HistoryJsonCallba
 // The JPEG of the violation frame.
 void violation_snapshot(PgAsync &pg, std::int64_t violation_id, HistoryBytesCallback cb);
 void timeseries(PgAsync &pg, const TimeseriesQuery &query, HistoryJsonCallback cb);
+// {"vehicles", "mean_speed_kmh", "p85_speed_kmh", "bins": [...], ...} (see history_format.hpp).
+void speed_histogram(PgAsync &pg, const SpeedHistogramQuery &query, HistoryJsonCallback cb);
 // GET /api/videos/{id}/analytics (and cameras): live totals, finished runs, seed fields.
 void source_analytics(PgAsync &pg, int source_id, HistoryJsonCallback cb);
-// text/csv of the violations (query.limit rows from query.offset) or of the time series.
+// text/csv of the violations (query.limit rows from query.offset), the time series or the
+// speed histogram.
 void export_csv(PgAsync &pg, const ViolationQuery &query, HistoryBytesCallback cb);
 void export_csv(PgAsync &pg, const TimeseriesQuery &query, HistoryBytesCallback cb);
+void export_csv(PgAsync &pg, const SpeedHistogramQuery &query, HistoryBytesCallback cb);
 
 }  // namespace rw::server

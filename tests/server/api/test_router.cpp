@@ -76,6 +76,9 @@ TEST(Router, IdsArePositiveDecimalIntegersInRange) {
 TEST(Router, ReadOnlyRoutesAreTheGets) {
   EXPECT_TRUE(is_read_only(Route::kVideoList));
   EXPECT_TRUE(is_read_only(Route::kExportCsv));
+  EXPECT_EQ(match("GET", "/api/analytics/speeds").route, Route::kSpeeds);
+  EXPECT_TRUE(is_read_only(Route::kSpeeds));
+  EXPECT_STREQ(route_name(Route::kSpeeds), "speeds");
   EXPECT_FALSE(is_read_only(Route::kVideoUpload));
   EXPECT_FALSE(is_read_only(Route::kCameraPatch));
   EXPECT_FALSE(is_read_only(Route::kVideoStop));

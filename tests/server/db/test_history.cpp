@@ -163,6 +163,91 @@ TEST_F(HistoryTest, TimeseriesRollsMinutesUpIntoWindows) {
             "2024-10-27T03:30:00.000Z,truck,1,,,0\r\n");
 }
 
+TEST_F(HistoryTest, SpeedHistogramOfThePassagesWithASpeed) {
+  // Video 3: a minute apart from kT0, passages at 95, 101, no speed, 104, 119, 130 km/h;
+  // camera 4: one at 50 km/h.
+  sql("INSERT INTO vehicle_passages (session_id, source_id, track_id, label, entered_at,"
+      " speed_kmh) SELECT 17, 3, i, 'car',"
+      " TIMESTAMPTZ 'epoch' + ($1::bigint + i * 60000) * INTERVAL '1 millisecond', s"
+      " FROM (VALUES (0, 95), (1, 101), (2, NULL), (3, 104), (4, 119), (5, 130)) AS v(i, s)",
+      {std::to_string(kT0)});
+  sql("INSERT INTO vehicle_passages (session_id, source_id, track_id, label, entered_at,"
+      " speed_kmh) VALUES (18, 4, 1, 'bus',"
+      " TIMESTAMPTZ 'epoch' + $1::bigint * INTERVAL '1 millisecond', 50)",
+      {std::to_string(kT0)});
+  using Answer = std::variant<json, ApiError>;
+  const auto histogram = [&](const QueryParams &params) {
+    auto query = parse_speed_histogram_query(params);
+    EXPECT_TRUE(std::holds_alternative<SpeedHistogramQuery>(query));
+    const Answer answer = answer_of<Answer>(
+        [&](auto cb) { speed_histogram(*pg_, std::get<SpeedHistogramQuery>(query), cb); });
+    if (auto *error = std::get_if<ApiError>(&answer)) ADD_FAILURE() << error->message;
+    return std::holds_alternative<json>(answer) ? std::get<json>(answer) : json();
+  };
+
+  // {95, 101, 104, 119, 130}: p85 at 0.85 * 4 = 3.4, 119 + 0.4 * (130 - 119).
+  EXPECT_EQ(histogram({{"source", "3"}}), json::parse(R"({
+      "source": 3, "from": null, "to": null, "bin_kmh": 10, "vehicles": 5,
+      "mean_speed_kmh": 109.8, "p85_speed_kmh": 123.4,
+      "bins": [{"from_kmh": 90, "to_kmh": 100, "vehicles": 1},
+               {"from_kmh": 100, "to_kmh": 110, "vehicles": 2},
+               {"from_kmh": 110, "to_kmh": 120, "vehicles": 1},
+               {"from_kmh": 130, "to_kmh": 140, "vehicles": 1}]})"));
+
+  // [kT0 + 1min, kT0 + 5min) of video 3: {101, 104, 119} (the passage without a speed is left
+  // out); p85 at 0.85 * 2 = 1.7, 104 + 0.7 * (119 - 104).
+  const json range = histogram({{"source", "3"},
+                                {"from", "2024-10-27T03:35:00Z"},
+                                {"to", std::to_string(kT0 + 5 * 60000)},
+                                {"bin_kmh", "25"}});
+  EXPECT_EQ(range["from"], "2024-10-27T03:35:00.000Z");
+  EXPECT_EQ(range["to"], "2024-10-27T03:39:00.000Z");
+  EXPECT_EQ(range["vehicles"], 3);
+  EXPECT_EQ(range["mean_speed_kmh"], 108.0);
+  EXPECT_EQ(range["p85_speed_kmh"], 114.5);
+  EXPECT_EQ(range["bins"], json::parse(R"([{"from_kmh": 100, "to_kmh": 125, "vehicles": 3}])"));
+
+  // Every source: the camera's 50 km/h too; {50, 95, 101, 104, 119, 130}: 0.85 * 5 = 4.25.
+  const json all = histogram({{"bin_kmh", "25"}});
+  EXPECT_TRUE(all["source"].is_null());
+  EXPECT_EQ(all["vehicles"], 6);
+  EXPECT_EQ(all["mean_speed_kmh"], 99.83);  // 599 / 6
+  EXPECT_EQ(all["p85_speed_kmh"], 121.75);  // 119 + 0.25 * 11
+  EXPECT_EQ(all["bins"], json::parse(R"([{"from_kmh": 50, "to_kmh": 75, "vehicles": 1},
+                                         {"from_kmh": 75, "to_kmh": 100, "vehicles": 1},
+                                         {"from_kmh": 100, "to_kmh": 125, "vehicles": 3},
+                                         {"from_kmh": 125, "to_kmh": 150, "vehicles": 1}])"));
+
+  const json none = histogram({{"source", "99"}});
+  EXPECT_EQ(none["vehicles"], 0);
+  EXPECT_TRUE(none["mean_speed_kmh"].is_null());
+  EXPECT_TRUE(none["p85_speed_kmh"].is_null());
+  EXPECT_TRUE(none["bins"].empty());
+
+  // p85 is the time series' p85 of the same passages (one 1day window holds them all).
+  sql("INSERT INTO traffic_metrics VALUES (3, TIMESTAMPTZ 'epoch' + $1::bigint *"
+      " INTERVAL '1 millisecond', 'car', 6, 5, 549, NULL, 0)",
+      {std::to_string(kT0)});
+  auto series = parse_timeseries_query({{"source", "3"}, {"window", "1day"}}, kT0);
+  ASSERT_TRUE(std::holds_alternative<TimeseriesQuery>(series));
+  const Answer day =
+      answer_of<Answer>([&](auto cb) { timeseries(*pg_, std::get<TimeseriesQuery>(series), cb); });
+  ASSERT_TRUE(std::holds_alternative<json>(day));
+  ASSERT_EQ(std::get<json>(day)["buckets"].size(), 1u) << std::get<json>(day).dump();
+  EXPECT_EQ(std::get<json>(day)["buckets"][0]["p85_speed_kmh"], 123.4);
+  EXPECT_EQ(std::get<json>(day)["buckets"][0]["mean_speed_kmh"], 109.8);
+
+  auto csv_query = parse_speed_histogram_query({{"source", "3"}, {"format", "csv"}});
+  ASSERT_TRUE(std::holds_alternative<SpeedHistogramQuery>(csv_query));
+  using Text = std::variant<std::string, ApiError>;
+  const Text csv = answer_of<Text>(
+      [&](auto cb) { export_csv(*pg_, std::get<SpeedHistogramQuery>(csv_query), cb); });
+  ASSERT_TRUE(std::holds_alternative<std::string>(csv));
+  EXPECT_EQ(std::get<std::string>(csv),
+            "from_kmh,to_kmh,vehicles\r\n90,100,1\r\n100,110,2\r\n110,120,1\r\n"
+            "130,140,1\r\n");
+}
+
 TEST_F(HistoryTest, ViolationsCsvHasOneLinePerRow) {
   auto query = parse_violation_query({{"source", "3"}, {"format", "csv"}});
   ASSERT_TRUE(std::holds_alternative<ViolationQuery>(query));

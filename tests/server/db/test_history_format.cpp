@@ -107,6 +107,49 @@ TEST(TimeseriesCsv, TotalsAreLabelledAll) {
             "2024-10-27T03:38:20.000Z,bus,1,,,0\r\n");
 }
 
+const std::vector<std::string> kSpeedColumns = {"from_kmh", "vehicles", "mean_speed_kmh",
+                                                "p85_speed_kmh"};
+
+TEST(SpeedHistogramJson, TotalsAndBins) {
+  const SqlRows rows{kSpeedColumns,
+                     {{std::nullopt, "5", "109.80000305175781", "124.40000000000001"},
+                      {"90", "1", std::nullopt, std::nullopt},
+                      {"100", "2", std::nullopt, std::nullopt},
+                      {"130", "2", std::nullopt, std::nullopt}}};
+  SpeedHistogramQuery query;
+  query.source_id = 3;
+  query.from_ms = 1730000000123;
+  const json out = speed_histogram_json(rows, query);
+  EXPECT_EQ(out.dump(),
+            R"({"bin_kmh":10,"bins":[{"from_kmh":90,"to_kmh":100,"vehicles":1},)"
+            R"({"from_kmh":100,"to_kmh":110,"vehicles":2},{"from_kmh":130,"to_kmh":140,)"
+            R"("vehicles":2}],"from":"2024-10-27T03:33:20.123Z","mean_speed_kmh":109.8,)"
+            R"("p85_speed_kmh":124.4,"source":3,"to":null,"vehicles":5})");
+  EXPECT_EQ(speed_histogram_csv(rows, query),
+            "from_kmh,to_kmh,vehicles\r\n90,100,1\r\n100,110,2\r\n130,140,2\r\n");
+}
+
+TEST(SpeedHistogramJson, FractionalBinsAndNoPassages) {
+  SpeedHistogramQuery query;
+  query.bin_kmh = 2.5;
+  const SqlRows rows{kSpeedColumns,
+                     {{std::nullopt, "1", "101", "101"}, {"100", "1", std::nullopt, std::nullopt}}};
+  const json out = speed_histogram_json(rows, query);
+  EXPECT_EQ(out["bin_kmh"], 2.5);
+  EXPECT_EQ(out["bins"], json::parse(R"([{"from_kmh":100,"to_kmh":102.5,"vehicles":1}])"));
+  EXPECT_EQ(speed_histogram_csv(rows, query), "from_kmh,to_kmh,vehicles\r\n100,102.5,1\r\n");
+
+  const SqlRows none{kSpeedColumns, {{std::nullopt, "0", std::nullopt, std::nullopt}}};
+  const json empty = speed_histogram_json(none, SpeedHistogramQuery{});
+  EXPECT_EQ(empty["vehicles"], 0);
+  EXPECT_TRUE(empty["mean_speed_kmh"].is_null());
+  EXPECT_TRUE(empty["p85_speed_kmh"].is_null());
+  EXPECT_TRUE(empty["bins"].empty());
+  EXPECT_TRUE(empty["source"].is_null());
+  EXPECT_TRUE(empty["from"].is_null());
+  EXPECT_EQ(speed_histogram_csv(none, SpeedHistogramQuery{}), "from_kmh,to_kmh,vehicles\r\n");
+}
+
 TEST(SourceAnalyticsJson, SeedFieldsFromTheNewestRun) {
   const json analytics =
       source_analytics_json({{"source_id", 3},

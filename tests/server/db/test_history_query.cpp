@@ -36,6 +36,20 @@ std::string timeseries_error(const QueryParams &params) {
   return std::get<ApiError>(parsed).message;
 }
 
+SpeedHistogramQuery speeds_ok(const QueryParams &params) {
+  auto parsed = parse_speed_histogram_query(params);
+  if (auto *error = std::get_if<ApiError>(&parsed)) ADD_FAILURE() << error->message;
+  return std::holds_alternative<SpeedHistogramQuery>(parsed) ? std::get<SpeedHistogramQuery>(parsed)
+                                                             : SpeedHistogramQuery{};
+}
+
+std::string speeds_error(const QueryParams &params) {
+  auto parsed = parse_speed_histogram_query(params);
+  if (!std::holds_alternative<ApiError>(parsed)) return "(accepted)";
+  EXPECT_EQ(std::get<ApiError>(parsed).status, 400);
+  return std::get<ApiError>(parsed).message;
+}
+
 bool contains(const std::string &text, const std::string &part) {
   return text.find(part) != std::string::npos;
 }
@@ -147,6 +161,94 @@ TEST(TimeseriesQuery, BoundsTheNumberOfWindows) {
   EXPECT_TRUE(contains(timeseries_error({{"from", "2024-10-28"}, {"to", "2024-10-27"}}),
                        "from must be before to"));
   EXPECT_TRUE(contains(timeseries_error({{"limit", "5"}}), "unknown parameter 'limit'"));
+}
+
+TEST(SpeedHistogramQuery, DefaultsAndEmptyValues) {
+  for (const QueryParams &params :
+       {QueryParams{}, QueryParams{{"source", ""}, {"from", ""}, {"to", ""}, {"bin_kmh", ""}}}) {
+    const SpeedHistogramQuery q = speeds_ok(params);
+    EXPECT_EQ(q.source_id, std::nullopt);
+    EXPECT_EQ(q.from_ms, std::nullopt);  // no range: every passage
+    EXPECT_EQ(q.to_ms, std::nullopt);
+    EXPECT_EQ(q.bin_kmh, 10);
+    EXPECT_EQ(q.format, HistoryFormat::kJson);
+  }
+}
+
+TEST(SpeedHistogramQuery, ReadsEveryParameter) {
+  const SpeedHistogramQuery q = speeds_ok({{"source", "3"},
+                                           {"from", "2024-10-27T00:00:00Z"},
+                                           {"to", "1730000000123"},
+                                           {"bin_kmh", "2.5"},
+                                           {"format", "csv"}});
+  EXPECT_EQ(q.source_id, 3);
+  EXPECT_EQ(q.from_ms, 1729987200000);  // taken as given, not rounded
+  EXPECT_EQ(q.to_ms, 1730000000123);
+  EXPECT_EQ(q.bin_kmh, 2.5);
+  EXPECT_EQ(q.format, HistoryFormat::kCsv);
+  EXPECT_EQ(speeds_ok({{"bin_kmh", "1"}}).bin_kmh, 1);
+  EXPECT_EQ(speeds_ok({{"bin_kmh", "100"}}).bin_kmh, 100);
+}
+
+TEST(SpeedHistogramQuery, BadParametersAreNamed) {
+  for (const char *bin : {"0", "0.5", "100.5", "101", "-10", "ten", "10kmh", "nan", "inf", " 10"}) {
+    EXPECT_EQ(speeds_error({{"bin_kmh", bin}}),
+              "bin_kmh must be a number from 1 to 100, got '" + std::string(bin) + "'");
+  }
+  EXPECT_TRUE(contains(speeds_error({{"source", "0"}}), "source must be an integer"));
+  EXPECT_TRUE(contains(speeds_error({{"source", "x"}}), "source"));
+  EXPECT_TRUE(contains(speeds_error({{"from", "yesterday"}}), "from must be an ISO-8601"));
+  EXPECT_TRUE(contains(speeds_error({{"to", "soon"}}), "to must be an ISO-8601"));
+  EXPECT_EQ(speeds_error({{"from", "2000"}, {"to", "2000"}}), "from must be before to");
+  EXPECT_TRUE(contains(speeds_error({{"format", "xml"}}), "format must be json or csv"));
+  EXPECT_EQ(speeds_error({{"bin", "5"}}),
+            "unknown parameter 'bin'; known here: bin_kmh, format, from, source, to");
+  EXPECT_TRUE(contains(speeds_error({{"window", "1day"}}), "unknown parameter 'window'"));
+}
+
+TEST(SpeedHistogramQuery, StatementIsOneScanWithTotalsThenBins) {
+  SpeedHistogramQuery q;
+  q.source_id = 3;
+  q.from_ms = 1000;
+  q.to_ms = 2000;
+  q.bin_kmh = 2.5;
+  const PgStatement s = speed_histogram_statement(q);
+  EXPECT_TRUE(placeholders_match(s));
+  EXPECT_EQ(s.sql,
+            "WITH p AS (SELECT speed_kmh FROM vehicle_passages WHERE speed_kmh IS NOT NULL"
+            " AND source_id = $1::int"
+            " AND entered_at >= (TIMESTAMPTZ 'epoch' + $2::bigint * INTERVAL '1 millisecond')"
+            " AND entered_at < (TIMESTAMPTZ 'epoch' + $3::bigint * INTERVAL '1 millisecond'))"
+            " SELECT NULL::float8 AS from_kmh, count(*) AS vehicles,"
+            "        avg(speed_kmh) AS mean_speed_kmh,"
+            "        percentile_cont(0.85) WITHIN GROUP (ORDER BY speed_kmh) AS p85_speed_kmh"
+            "   FROM p"
+            " UNION ALL"
+            " SELECT floor(speed_kmh / $4::float8) * $4::float8, count(*), NULL, NULL FROM p"
+            " GROUP BY 1"
+            " ORDER BY from_kmh NULLS FIRST");
+  ASSERT_EQ(s.params.size(), 4u);
+  EXPECT_EQ(s.params[0].value, "3");
+  EXPECT_EQ(s.params[1].value, "1000");
+  EXPECT_EQ(s.params[2].value, "2000");
+  EXPECT_EQ(s.params[3].value, "2.5");
+
+  // Without filters only the bin is a parameter.
+  const PgStatement all = speed_histogram_statement(SpeedHistogramQuery{});
+  EXPECT_TRUE(placeholders_match(all));
+  ASSERT_EQ(all.params.size(), 1u);
+  EXPECT_EQ(all.params[0].value, "10");
+  EXPECT_TRUE(contains(all.sql, "FROM vehicle_passages WHERE speed_kmh IS NOT NULL)"));
+  EXPECT_TRUE(contains(all.sql, "floor(speed_kmh / $1::float8) * $1::float8"));
+
+  // Only an upper bound: the numbering follows.
+  SpeedHistogramQuery until;
+  until.to_ms = 5000;
+  const PgStatement u = speed_histogram_statement(until);
+  EXPECT_TRUE(placeholders_match(u));
+  ASSERT_EQ(u.params.size(), 2u);
+  EXPECT_EQ(u.params[0].value, "5000");
+  EXPECT_TRUE(contains(u.sql, "speed_kmh IS NOT NULL AND entered_at < (TIMESTAMPTZ 'epoch' + $1"));
 }
 
 TEST(HistoryStatements, SnapshotAndAnalyticsTakeTheIdAsAParameter) {

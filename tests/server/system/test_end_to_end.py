@@ -247,6 +247,18 @@ class EndToEndTest(unittest.TestCase):
         self.assertEqual(sum(r[3] for r in rows), len(measured))
         self.assertAlmostEqual(sum(r[4] for r in rows), sum(measured), delta=0.01 * len(rows))
         self.check_timeseries(sid, rows, [(p[3], p[2]) for p in passages if p[2] is not None])
+        self.check_speeds(sid, measured)
+
+    def check_speeds(self, sid, measured):
+        """The speed histogram counts the passages with a speed (the source has this one run);
+        its p85 is the time series' 1day p85."""
+        body = self.http.expect(200, "GET", f"/api/analytics/speeds?source={sid}").json()
+        self.assertEqual(body["vehicles"], len(measured), body)
+        self.assertEqual(sum(b["vehicles"] for b in body["bins"]), len(measured), body)
+        days = self.http.expect(200, "GET", f"/api/analytics/timeseries?source={sid}"
+                                "&window=1day").json()["buckets"]
+        if len(days) == 1:  # a run across midnight UTC spans two
+            self.assertEqual(body["p85_speed_kmh"], days[0]["p85_speed_kmh"], (body, days))
 
     def check_timeseries(self, sid, rows, passages_at):
         """The time series (JSON and CSV) against the traffic_metrics rows and, for the 85th
