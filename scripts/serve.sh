@@ -6,7 +6,7 @@
 # server, its pipelines, Redis and PostgreSQL: nothing is left running. Safe to run again: it
 # reuses run/ (database, token, the registered clip) and clears what a killed run left behind.
 #
-# Environment: RW_SERVE_PORT (default 8686, or a free port when that one is taken),
+# Environment: RW_SERVE_PORT (default 8686, or a free port when that one is taken; 0: any),
 # RW_SERVE_BIND (default 127.0.0.1; any other address makes the server require the token),
 # RW_RUN_DIR (default ./run), RW_BUILD_DIR (default ./build), RW_SERVE_SKIP_BUILD=1 (skip
 # setup and build: for the test that runs this script).
@@ -166,10 +166,10 @@ if [ ! -s "$run/tokens" ]; then
 fi
 token=$(awk '$2 == "operator" {print $1; exit}' "$run/tokens")
 port=${RW_SERVE_PORT:-8686}
-port_free "$port" || port=$(free_port)
+# 0 means any free port (the readiness check below needs to know which).
+if [ "$port" = 0 ] || ! port_free "$port"; then port=$(free_port); fi
 : >"$run/logs/server.log"
-web=()
-[ -d "$repo/web" ] && web=(--web-root "$repo/web")
+web=(--web-root "$repo/web/dist")  # built by scripts/build.sh
 setsid "$server_bin" --bind "$bind" --port "$port" --data-dir "$run/server" --pg "$conninfo" \
   --redis-host 127.0.0.1 --redis-port "$redis_port" --tokens-file "$run/tokens" \
   --model "$("$repo/scripts/resolve-asset.sh" model yolox_nano.onnx)" \
@@ -211,7 +211,6 @@ case "$status" in
 esac
 
 dashboard="$base/"
-[ ${#web[@]} -gt 0 ] || dashboard="$base/ (no web/ in this checkout yet: API and WebSocket only)"
 cat <<EOF
 
   dashboard      : $dashboard

@@ -19,11 +19,15 @@ PACKAGES=(
   redis-server python3-redis
   # roadwatch-server tests: a private PostgreSQL cluster per run, WebSocket and SQL clients
   postgresql python3-websockets python3-psycopg2
+  # dashboard end-to-end tests: a real headless browser (driven by playwright-core from npm)
+  chromium
   # assets fallback download
   curl ca-certificates
 )
 
 missing=()
+# The dashboard builds with Node.js and npm: Debian's unless the machine already has them.
+command -v node >/dev/null && command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 for pkg in "${PACKAGES[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
   [ "$status" = installed ] || missing+=("$pkg")
