@@ -143,9 +143,11 @@ function mountViewer(root: HTMLElement, sourceId: number): () => void {
   // --- session polling ---
   let pollTimer = 0;
   let polling = false;
+  let lastPollMs = 0;
   const poll = async () => {
     if (polling) return; // the running one schedules the next
     polling = true;
+    lastPollMs = Date.now();
     try {
       source = await getSource(sourceId);
       if (disposed) return;
@@ -160,6 +162,14 @@ function mountViewer(root: HTMLElement, sourceId: number): () => void {
       polling = false;
     }
     if (!disposed) pollTimer = later(() => void poll(), POLL_MS);
+  };
+  // Records flowing while the badge still says idle or stopped: the source was started
+  // elsewhere; ask now rather than at the next poll (at most twice a second).
+  const pollSoonIfStale = () => {
+    if (ACTIVE_STATES.has(source?.session?.state ?? 'idle') || Date.now() - lastPollMs < 500) return;
+    window.clearTimeout(pollTimer);
+    timers.delete(pollTimer);
+    void poll();
   };
   const showSource = (s: Source) => {
     title.textContent = s.name;
@@ -366,6 +376,7 @@ function mountViewer(root: HTMLElement, sourceId: number): () => void {
   const onAnalytics = (data: AnalyticsData) => {
     if (data.video_id !== sourceId) return;
     records.add(data);
+    pollSoonIfStale();
     const added: SpeedingEntry[] = [];
     for (const event of data.events) {
       const entry = log.addEvent(event, data.timestamp, Date.now());
