@@ -11,6 +11,7 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 
 function env(name) {
   const value = process.env[name];
@@ -42,7 +43,12 @@ const T_SHORT = 15_000;
 const T_RUN = 90_000; // the clip plays in 12-20 s; a loaded 2-core machine is slower
 
 const consoleErrors = [];
-const summary = { base_url: BASE, steps: [], console_errors: consoleErrors };
+// While the harness has the server down, Chromium itself logs the refused connections of the
+// pages' polls and reconnect attempts: those (and only those) are expected then.
+const outageErrors = [];
+const OUTAGE_ERROR = /ERR_CONNECTION_REFUSED|WebSocket connection to .* failed/;
+let serverDown = false;
+const summary = { base_url: BASE, steps: [], console_errors: consoleErrors, outage_console_errors: outageErrors };
 const t0 = Date.now();
 
 function log(message) {
@@ -57,7 +63,9 @@ const byTestId = (page, id) => page.locator(`[data-testid="${id}"]`);
 
 function watchErrors(page, name) {
   page.on('console', (msg) => {
-    if (msg.type() === 'error') consoleErrors.push(`${name}: console.error: ${msg.text()} (${msg.location().url})`);
+    if (msg.type() !== 'error') return;
+    const text = `${name}: console.error: ${msg.text()} (${msg.location().url})`;
+    (serverDown && OUTAGE_ERROR.test(msg.text()) ? outageErrors : consoleErrors).push(text);
   });
   page.on('pageerror', (err) => consoleErrors.push(`${name}: uncaught: ${err.message}`));
 }
@@ -520,6 +528,39 @@ async function phoneWidth(page, file) {
   await screenshot(page, `${file}-phone.png`);
 }
 
+// The harness kills and starts the server when asked: a request line on stdout, its answer
+// "<request> done" on stdin.
+const harnessAnswers = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+async function askHarness(request) {
+  console.log(`RW_E2E_HARNESS ${request}`);
+  const { value, done } = await harnessAnswers.next();
+  check(!done && value.trim() === `${request} done`, `the harness answered ${JSON.stringify(value)} to ${request}`);
+}
+
+/** Live through a server crash: says reconnecting, then reconnects and subscribes again. */
+async function reconnect(page, sourceId) {
+  const state = () => byTestId(page, 'conn-state').innerText();
+  await until(async () => (await state()) === 'open', T_SHORT, 'Live connected before the crash');
+  serverDown = true;
+  await askHarness('kill-server');
+  await until(async () => (await state()) === 'reconnecting', T_SHORT, 'Live says reconnecting');
+  await screenshot(page, 'live-reconnecting.png');
+  // At least one attempt refused while the server is down, so the retry after it is tested.
+  await until(() => outageErrors.some((e) => /WebSocket connection to .* failed/.test(e)), T_SHORT,
+    'a reconnect attempt refused while the server is down');
+  await askHarness('start-server');
+  // The backoff is at most 10 s (±20 %) between attempts.
+  await until(async () => (await state()) === 'open', 30_000, 'Live reconnected to the new server');
+  serverDown = false;
+  const channels = [`processed_frame_${sourceId}`, `analytics_metrics_${sourceId}`];
+  const counts = await until(async () => {
+    const status = await api('GET', '/api/websocket/status');
+    const n = channels.map((c) => status.channels[c]?.subscriber_count ?? 0);
+    return n.every((count) => count >= 1) ? n : null;
+  }, T_SHORT, `the reconnected page subscribed again to ${channels.join(' and ')}`);
+  summary.reconnect = { subscribers_after: counts, outage_console_errors: outageErrors.length };
+}
+
 // ---------------------------------------------------------------------------------------------
 
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -551,6 +592,7 @@ try {
     await phoneWidth(page, 'sources');
     await phoneWidth(livePage, 'live');
   });
+  await step('reconnect', livePage, () => reconnect(livePage, sourceId));
   check(consoleErrors.length === 0, `console errors or uncaught exceptions:\n  ${consoleErrors.join('\n  ')}`);
 } catch (err) {
   failure = err;
@@ -560,6 +602,8 @@ try {
   summary.seconds = (Date.now() - t0) / 1000;
   writeFileSync(join(ARTIFACTS, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await browser.close();
+  await harnessAnswers.return?.();
+  process.stdin.destroy(); // nothing more to read: let node exit
 }
 if (failure) {
   console.error(`e2e FAILED: ${failure.message}`);

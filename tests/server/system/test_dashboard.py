@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import unittest
 
 import rwserver
@@ -20,6 +21,7 @@ E2E_SCRIPT = os.path.join(SOURCE_DIR, "web", "e2e", "dashboard.e2e.mjs")
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = os.path.join(BUILD_DIR, "test-artifacts", "dashboard")
 E2E_TIMEOUT_S = 420
+HARNESS_PREFIX = "RW_E2E_HARNESS "
 # What the e2e typed and clicked (dashboard.e2e.mjs): a rectangle of 7.3 m × 54 m and an ROI
 # in the empty top-left corner. Clicks land on whole CSS pixels of a scaled canvas.
 TYPED_RECT_M = (7.3, 54.0)
@@ -61,20 +63,49 @@ class DashboardTest(unittest.TestCase):
                    RW_E2E_CALIBRATION=CALIBRATION_FILE,
                    RW_E2E_ZONES=ZONES_FILE)
         sys.stdout.flush()
-        # Its output streams straight into this test's (progress lines, the failure reason).
+        # Its output streams into this test's (progress lines, the failure reason); its
+        # requests to kill and start the server come as lines on the same stream.
         proc = subprocess.Popen(["node", E2E_SCRIPT], cwd=os.path.join(SOURCE_DIR, "web"),
-                                env=env)
-        try:
-            rc = proc.wait(timeout=E2E_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
+                                env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                text=True, bufsize=1)
+        timed_out = threading.Event()
+
+        def expire():
+            timed_out.set()
             proc.kill()
-            proc.wait()
+        watchdog = threading.Timer(E2E_TIMEOUT_S, expire)
+        watchdog.start()
+        try:
+            for line in proc.stdout:
+                print(line, end="", flush=True)
+                if line.startswith(HARNESS_PREFIX):
+                    self.serve_request(line[len(HARNESS_PREFIX):].strip(), proc.stdin)
+            rc = proc.wait()
+        finally:
+            watchdog.cancel()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        if timed_out.is_set():
             rc = f"killed after {E2E_TIMEOUT_S} s"
         if rc != 0:
             self.fail(f"dashboard.e2e.mjs failed ({rc}); screenshots and summary.json in "
                       f"{ARTIFACTS}\n{self.server.log_tail()}")
         with open(os.path.join(ARTIFACTS, "summary.json")) as f:
             return json.load(f)
+
+    def serve_request(self, request, answer_to):
+        """The browser side's reconnect step: kill -9 the server, later start it again (same
+        port, same data)."""
+        if request == "kill-server":
+            self.server.kill9()
+        elif request == "start-server":
+            self.server.start()
+            self.server.wait_ready()
+        else:
+            raise AssertionError(f"dashboard.e2e.mjs asked for {request!r}")
+        answer_to.write(f"{request} done\n")
+        answer_to.flush()
 
     def test_dashboard(self):
         summary = self.run_browser()
