@@ -51,6 +51,16 @@ export function streamUrl(): string {
   return `${scheme}://${location.host}/ws/client/stream${t ? `?token=${encodeURIComponent(t)}` : ''}`;
 }
 
+/** The text to show for a failure: the server's message for an ApiError, else the error's. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Whether a session is (or is about to be) running a pipeline. */
+export function isActiveSession(session: Session | null | undefined): boolean {
+  return !!session && (session.state === 'starting' || session.state === 'running' || session.state === 'reconnecting');
+}
+
 async function errorOf(resp: Response): Promise<ApiError> {
   let code = `http_${resp.status}`;
   let message = `${resp.status} ${resp.statusText}`;

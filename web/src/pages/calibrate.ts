@@ -1,7 +1,7 @@
 // Calibration & zones (#/calibrate/ID): the source's first frame with its calibration points,
 // metric grid, ROI and counting lines, edited with the mouse, and saved with one PATCH that
 // the running pipeline picks up without a restart.
-import { ApiError, fetchObjectUrl, framePath, getSource, patchSource, type SourceSettings } from '../api';
+import { errorMessage, fetchObjectUrl, framePath, getSource, patchSource, type SourceSettings } from '../api';
 import { calibrationPayload, draftFromCalibration, evaluateDraft, pointLimit, type CalibrationDraft, type DraftState } from '../core/calibration';
 import { cssToImagePx, lineProblem, moveVertex, nearestVertex, nextLineName, polygonProblem, withoutLast } from '../core/editor';
 import { distanceM } from '../core/homography';
@@ -24,10 +24,6 @@ const TOOLS: { tool: Tool; label: string; hint: string }[] = [
 ];
 const POLL_MS = 2000;
 const HIT_RADIUS_CSS = 10;
-
-function errorText(err: unknown): string {
-  return err instanceof ApiError ? err.message : String((err as Error)?.message ?? err);
-}
 
 export const mountCalibrate: MountPage = (root, route) => {
   const id = route.sourceId;
@@ -216,7 +212,7 @@ export const mountCalibrate: MountPage = (root, route) => {
     } catch (err) {
       if (disposed) return;
       pollFailed = true;
-      pageAlert.textContent = `Could not refresh the session: ${errorText(err)}`;
+      pageAlert.textContent = `Could not refresh the session: ${errorMessage(err)}`;
     }
   }
 
@@ -259,7 +255,7 @@ export const mountCalibrate: MountPage = (root, route) => {
       else showSaveStatus('failed', `Saved (${version}), but the running pipeline did not take it: ${live.error?.message ?? 'no reason given'}. The next start uses it.`);
       if (live?.session) sessions.show(live.session);
     } catch (err) {
-      if (!disposed) showSaveStatus('error', `Not saved: ${errorText(err)}`);
+      if (!disposed) showSaveStatus('error', `Not saved: ${errorMessage(err)}`);
     } finally {
       saveButton.disabled = false;
     }
@@ -370,7 +366,7 @@ export const mountCalibrate: MountPage = (root, route) => {
       };
       img.src = url;
     } catch (err) {
-      if (!disposed) pageAlert.textContent = `Could not load source ${id}: ${errorText(err)}`;
+      if (!disposed) pageAlert.textContent = `Could not load source ${id}: ${errorMessage(err)}`;
     }
   }
 

@@ -1,10 +1,8 @@
 // The calibration page's session card: the source's session state as a badge, and start/stop
 // (the operator checks the zones on the running pipeline without leaving the page).
-import { ApiError, startSource, stopSource } from '../api';
+import { errorMessage, isActiveSession, startSource, stopSource } from '../api';
 import { h } from '../dom';
 import type { Session, Source } from '../types';
-
-const ACTIVE_STATES: Session['state'][] = ['starting', 'running', 'reconnecting'];
 
 export interface SessionCard {
   element: HTMLElement;
@@ -21,7 +19,7 @@ export function sessionCard(source: () => Source | null, report: (error: string)
       show((await (action === 'start' ? startSource(s) : stopSource(s))).session);
       report('');
     } catch (err) {
-      report(`Could not ${action} the source: ${err instanceof ApiError ? err.message : String(err)}`);
+      report(`Could not ${action} the source: ${errorMessage(err)}`);
     }
   };
   const start = h('button', { type: 'button', testid: 'calib-start', disabled: true, onclick: act('start') }, 'Start');
@@ -30,7 +28,7 @@ export function sessionCard(source: () => Source | null, report: (error: string)
   function show(session: Session | null): void {
     badge.textContent = session?.state ?? 'idle';
     badge.className = `badge state-${session?.state ?? 'stopped'}`;
-    const active = !!session && (ACTIVE_STATES.includes(session.state) || session.desired_state === 'running');
+    const active = !!session && (isActiveSession(session) || session.desired_state === 'running');
     start.disabled = active;
     stop.disabled = !active;
   }

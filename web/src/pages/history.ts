@@ -1,7 +1,7 @@
 // History: traffic volumes by class, the speed distribution and violations over time for one
 // source (or all), CSV export, and the latest violations with their snapshots. The selection
 // lives in the hash (#/history?source=3&window=5min) so that a reload keeps it.
-import { ApiError, fetchObjectUrl, listSources, listViolations, queryString, request, timeSeries } from '../api';
+import { errorMessage, fetchObjectUrl, listSources, listViolations, queryString, request, timeSeries } from '../api';
 import { renderChart } from '../charts_svg';
 import { histogram, stackedBars, xTickBudget } from '../core/charts';
 import { formatDateTime, formatKmh, localOffsetMin } from '../core/format';
@@ -36,7 +36,6 @@ const COLOURS = { speeds: '#5cb8ff', p85: '#ffd166', limit: '#ff7b7b', violation
 // Download links read their blob after click() returns; the URL is revoked a little later.
 const DOWNLOAD_REVOKE_MS = 5_000;
 
-const messageOf = (err: unknown) => (err instanceof ApiError ? err.message : String(err));
 
 function positiveId(text: string | null): number | null {
   return text && /^[1-9][0-9]*$/.test(text) ? Number(text) : null;
@@ -47,7 +46,6 @@ interface Loaded {
   range: { from: string; to: string } | null;
   speeds: SpeedDistribution | null;
   /** Why there is no speed distribution when the server could not give one. */
-  speedsMissing: string;
 }
 
 function chartCard(title: string, ...extra: HTMLElement[]) {
@@ -65,7 +63,7 @@ export const mountHistory: MountPage = (root, route) => {
   let sources: Source[] = [];
   let loading = false;
   let generation = 0;
-  let loaded: Loaded = { series: null, range: null, speeds: null, speedsMissing: '' };
+  let loaded: Loaded = { series: null, range: null, speeds: null };
   const thumbs = new Map<number, Promise<string | null>>(); // violation id → snapshot object URL
   const downloads = new Map<string, number>(); // object URL → revoke timer
 
@@ -157,7 +155,7 @@ export const mountHistory: MountPage = (root, route) => {
     const query: Record<string, string> = sourceId === null ? {} : { source: String(sourceId) };
     query['window'] = windowName;
     window.history.replaceState(null, '', routeHash('history', null, query));
-    loaded = { series: null, range: null, speeds: null, speedsMissing: '' };
+    loaded = { series: null, range: null, speeds: null };
     dropThumbs(new Set());
     void load();
   }
@@ -174,9 +172,9 @@ export const mountHistory: MountPage = (root, route) => {
         const changed = list.value.map((s) => `${s.id}:${s.name}`).join() !== sources.map((s) => `${s.id}:${s.name}`).join();
         sources = list.value;
         if (changed) fillSourceOptions();
-      } else errors.push(`Sources: ${messageOf(list.reason)}`);
+      } else errors.push(`Sources: ${errorMessage(list.reason)}`);
       const range = series.status === 'fulfilled' ? { from: series.value.from, to: series.value.to } : null;
-      if (series.status === 'rejected') errors.push(`Time series: ${messageOf(series.reason)}`);
+      if (series.status === 'rejected') errors.push(`Time series: ${errorMessage(series.reason)}`);
       // Speeds and violations over the same span as the time series.
       const scope = { ...(source ? { source } : {}), ...(range ?? {}) };
       const [dist, violations] = await Promise.allSettled([
@@ -184,21 +182,15 @@ export const mountHistory: MountPage = (root, route) => {
         listViolations({ ...scope, limit: VIOLATIONS_SHOWN }),
       ]);
       if (!alive || gen !== generation) return;
-      let speedsMissing = '';
-      if (dist.status === 'rejected') {
-        // 404: a server without the speeds route yet; that is "no data", not an error.
-        if (dist.reason instanceof ApiError && dist.reason.status === 404) speedsMissing = 'This server does not report speed distributions.';
-        else errors.push(`Speed distribution: ${messageOf(dist.reason)}`);
-      }
+      if (dist.status === 'rejected') errors.push(`Speed distribution: ${errorMessage(dist.reason)}`);
       loaded = {
         series: series.status === 'fulfilled' ? fillSeries(series.value) : null,
         range,
         speeds: dist.status === 'fulfilled' ? dist.value : null,
-        speedsMissing,
       };
       drawCharts();
       if (violations.status === 'fulfilled') showViolations(violations.value.items);
-      else errors.push(`Violations: ${messageOf(violations.reason)}`);
+      else errors.push(`Violations: ${errorMessage(violations.reason)}`);
       alert.textContent = errors.join(' · ');
       updated.textContent = `Updated ${formatDateTime(Date.now()).slice(11)}`;
     } finally {
@@ -272,7 +264,7 @@ export const mountHistory: MountPage = (root, route) => {
     if (!hasSpeeds(dist)) {
       p85.textContent = p85Text(null);
       mean.textContent = '';
-      const why = loaded.speedsMissing || 'No vehicle speeds recorded for this source and window yet (speeds need a calibration).';
+      const why = 'No vehicle speeds recorded for this source and window yet (speeds need a calibration).';
       replace(speeds.holder, emptyNote('chart-speeds-empty', why));
       return;
     }
@@ -351,7 +343,7 @@ export const mountHistory: MountPage = (root, route) => {
       link.remove();
       downloads.set(url, window.setTimeout(() => (URL.revokeObjectURL(url), downloads.delete(url)), DOWNLOAD_REVOKE_MS));
     } catch (err) {
-      if (alive) alert.textContent = `CSV export failed: ${messageOf(err)}`;
+      if (alive) alert.textContent = `CSV export failed: ${errorMessage(err)}`;
     } finally {
       button.disabled = false;
     }

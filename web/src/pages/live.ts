@@ -1,7 +1,7 @@
 // Live view (#/live/ID): frames from the WebSocket drawn on a canvas at the display rate with
 // the overlay drawn from the frame's own analytics record, live stats, and the append-only
 // speeding log with snapshots of the persisted violations.
-import { ApiError, fetchObjectUrl, getSource, listSources, listViolations, startSource, streamUrl } from '../api';
+import { ApiError, errorMessage, fetchObjectUrl, getSource, isActiveSession, listSources, listViolations, startSource, streamUrl } from '../api';
 import { h, replace } from '../dom';
 import { rememberSource, type MountPage } from '../page';
 import { routeHash } from '../route';
@@ -24,10 +24,7 @@ import { StreamClient, type ConnState } from '../core/stream';
 const POLL_MS = 2_000;
 const ROWS_PER_FETCH = 25;
 const PLACEHOLDER = 'Waiting for frames — start the source on the Sources page';
-const ACTIVE_STATES = new Set(['starting', 'running', 'reconnecting']);
 
-// ApiError is an Error: its message is the server's.
-const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export const mountLive: MountPage = (root, route) => {
   if (route.sourceId === null) return mountPicker(root);
@@ -54,7 +51,7 @@ function mountPicker(root: HTMLElement): () => void {
         ),
       );
     },
-    (err) => alive && (alert.textContent = messageOf(err)),
+    (err) => alive && (alert.textContent = errorMessage(err)),
   );
   return () => {
     alive = false;
@@ -156,7 +153,7 @@ function mountViewer(root: HTMLElement, sourceId: number): () => void {
       requestDraw(); // ROI, lines or limit may have changed
     } catch (err) {
       if (disposed) return;
-      setError('source', `Source ${sourceId}: ${messageOf(err)}`);
+      setError('source', `Source ${sourceId}: ${errorMessage(err)}`);
       if (err instanceof ApiError && err.status === 404) return; // no such source: nothing to wait for
     } finally {
       polling = false;
@@ -166,7 +163,7 @@ function mountViewer(root: HTMLElement, sourceId: number): () => void {
   // Records flowing while the badge still says idle or stopped: the source was started
   // elsewhere; ask now rather than at the next poll (at most twice a second).
   const pollSoonIfStale = () => {
-    if (ACTIVE_STATES.has(source?.session?.state ?? 'idle') || Date.now() - lastPollMs < 500) return;
+    if (isActiveSession(source?.session) || Date.now() - lastPollMs < 500) return;
     window.clearTimeout(pollTimer);
     timers.delete(pollTimer);
     void poll();
@@ -176,7 +173,7 @@ function mountViewer(root: HTMLElement, sourceId: number): () => void {
     const state = s.session?.state ?? 'idle';
     sessionBadge.textContent = state;
     sessionBadge.className = `badge state-${s.session ? state : 'stopped'}`;
-    const active = ACTIVE_STATES.has(state);
+    const active = isActiveSession(s.session);
     const fps = active ? s.session?.fps : null; // a stopped session keeps its last values
     const latency = active ? s.session?.latency_ms : null;
     sessionInfo.textContent = [fps != null ? `${fps.toFixed(1)} fps` : '', latency != null ? `${Math.round(latency)} ms latency` : ''].filter(Boolean).join(' · ');
@@ -193,7 +190,7 @@ function mountViewer(root: HTMLElement, sourceId: number): () => void {
       timers.delete(pollTimer);
       void poll();
     } catch (err) {
-      setError('start', `Start: ${messageOf(err)}`);
+      setError('start', `Start: ${errorMessage(err)}`);
     } finally {
       startButton.disabled = false;
     }
@@ -224,7 +221,7 @@ function mountViewer(root: HTMLElement, sourceId: number): () => void {
       },
       (err: unknown) => {
         decoding = false;
-        if (!disposed) setError('decode', `A frame could not be decoded (${messageOf(err)})`);
+        if (!disposed) setError('decode', `A frame could not be decoded (${errorMessage(err)})`);
       },
     );
   };
@@ -338,7 +335,7 @@ function mountViewer(root: HTMLElement, sourceId: number): () => void {
       fillRow(rows.get(entry.key)!, entry);
     } catch (err) {
       thumbs.delete(entry.key);
-      if (!disposed) setError('snapshot', `Snapshot: ${messageOf(err)}`);
+      if (!disposed) setError('snapshot', `Snapshot: ${errorMessage(err)}`);
     }
   };
 
@@ -358,7 +355,7 @@ function mountViewer(root: HTMLElement, sourceId: number): () => void {
       renderLog(log.addViolations(items, Date.now()));
     } catch (err) {
       if (disposed) return;
-      setError('log', `Speeding log: ${messageOf(err)}`);
+      setError('log', `Speeding log: ${errorMessage(err)}`);
     }
     // Unless a new event scheduled a fetch meanwhile.
     if (!rowTimer && log.awaitingRows(Date.now()).length > 0) rowTimer = later(() => void fetchRows(), rowRetryDelayMs(rowAttempt++));

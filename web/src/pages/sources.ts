@@ -1,26 +1,14 @@
 // Sources: every video and camera with its session's live state (refreshed every 2 s),
 // start/stop/delete, links to the other pages, and the upload and camera forms.
-import {
-  ApiError,
-  deleteSource,
-  listSources,
-  registerCamera,
-  startSource,
-  stopSource,
-  uploadVideo,
-} from '../api';
+import { ApiError, deleteSource, errorMessage, isActiveSession, listSources, registerCamera, startSource, stopSource, uploadVideo } from '../api';
 import { formatBytes, formatDuration, formatKmh, formatMs } from '../core/format';
 import { h, replace } from '../dom';
 import { rememberSource, type MountPage } from '../page';
 import { routeHash } from '../route';
-import type { Session, Source } from '../types';
+import type { Source } from '../types';
 
 const REFRESH_MS = 2000;
-const ACTIVE_STATES: readonly Session['state'][] = ['starting', 'running', 'reconnecting'];
-
-const messageOf = (err: unknown) => (err instanceof ApiError ? err.message : String(err));
-
-const isActive = (source: Source) => source.session !== null && ACTIVE_STATES.includes(source.session.state);
+const isActive = (source: Source) => isActiveSession(source.session);
 
 interface RowActions {
   start(row: SourceRow): void;
@@ -179,7 +167,7 @@ export const mountSources: MountPage = (root) => {
       show(sources);
       listAlert.textContent = '';
     } catch (err) {
-      if (alive) listAlert.textContent = `Cannot load the sources: ${messageOf(err)}`;
+      if (alive) listAlert.textContent = `Cannot load the sources: ${errorMessage(err)}`;
     } finally {
       loading = false;
     }
@@ -191,7 +179,7 @@ export const mountSources: MountPage = (root) => {
     try {
       await call();
     } catch (err) {
-      if (alive) actionAlert.textContent = `${what} “${row.source.name}” failed: ${messageOf(err)}`;
+      if (alive) actionAlert.textContent = `${what} “${row.source.name}” failed: ${errorMessage(err)}`;
     } finally {
       row.setBusy(false);
     }
@@ -294,7 +282,7 @@ function uploadForm(onUploaded: () => void): { el: HTMLElement; abort: () => voi
         notice.textContent = 'Upload cancelled; nothing was stored.';
         progressRow.hidden = true;
       } else {
-        alert.textContent = `Upload failed: ${messageOf(err)}`;
+        alert.textContent = `Upload failed: ${errorMessage(err)}`;
       }
     } finally {
       current = null;
@@ -339,7 +327,7 @@ function cameraForm(onRegistered: () => void): HTMLElement {
       form.reset();
       onRegistered();
     } catch (err) {
-      alert.textContent = `Cannot register the camera: ${messageOf(err)}`;
+      alert.textContent = `Cannot register the camera: ${errorMessage(err)}`;
     } finally {
       submit.disabled = false;
     }
