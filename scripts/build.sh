@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Configures and builds roadwatch into build/ (or $RW_BUILD_DIR). Warnings are errors.
+# Configures and builds roadwatch into build/ (or $RW_BUILD_DIR; warnings are errors), then the
+# web dashboard into web/dist.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${RW_BUILD_DIR:-$repo/build}

@@ -142,10 +142,6 @@ export function registerCamera(settings: { name: string; uri: string; speed_limi
   return request('POST', '/api/cameras', settings);
 }
 
-export function listSessions(): Promise<{ sessions: Session[] }> {
-  return request('GET', '/api/sessions');
-}
-
 export function listViolations(query: Record<string, string | number>): Promise<{
   items: Violation[];
   total: number;

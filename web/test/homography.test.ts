@@ -8,11 +8,11 @@ import {
   checkPairs,
   distanceM,
   fitCalibration,
-  invertHomography,
   rectangleWorldPoints,
   type Mat3,
 } from '../src/core/homography';
 import { metricGrid, niceStep } from '../src/core/metric_grid';
+import { invert3 } from '../src/core/linalg';
 import type { Calibration, Point } from '../src/types';
 
 // The shared clip's calibration (pipelines/calibration), fitted by roadwatch-calibrate through
@@ -65,7 +65,7 @@ test('the golden reprojection error is the README figure (RMS 3.67 px, 0.17 m)',
 });
 
 test('a synthetic homography is recovered from exactly 4 and from more pairs', () => {
-  const expected = invertHomography(WORLD_TO_IMAGE)!;
+  const expected = invert3(WORLD_TO_IMAGE)!;
   const scaled = expected.map((row) => row.map((v) => v / expected[2][2]));
   for (const world of [rectangleWorldPoints(3.5, 12), [...rectangleWorldPoints(7, 30), [3.5, 15], [1, 4], [6, 22]] as Point[]]) {
     const result = fitCalibration(world.map(imageOf), world);
@@ -147,7 +147,7 @@ test('the perspective grid stops short of the horizon and follows the golden poi
   // The lines along the road are cut at the margin.
   assert.ok(Math.abs(Math.min(...ends.map((p) => p[1])) - 110) < 1e-6);
   const g = golden();
-  const inverse = invertHomography(g.homography)!;
+  const inverse = invert3(g.homography)!;
   const centre = metricGrid(inverse, g.world_points, { ...spec, step_x_m: 3.65, step_y_m: 9 }).find((l) => l.along && l.value_m === 0)!;
   // The dash centres (x = 0) lie on the grid line x = 0 to within the fit's error.
   const [a, b] = [centre.from_px, centre.to_px];

@@ -72,9 +72,8 @@ constexpr gboolean DEFAULT_SILENT = FALSE;
 struct Settings {
   rw::draw::OverlayStyle style;
   std::string zones_file;
-  std::string zones_json;        // wins over zones_file, as in roianalytics
-  bool silent = DEFAULT_SILENT;  // passthrough: nothing drawn
-  bool reload_zones = false;     // zones or zones-file set since the streaming thread looked
+  std::string zones_json;     // wins over zones_file, as in roianalytics
+  bool reload_zones = false;  // zones or zones-file set since the streaming thread looked
 };
 
 struct State {
@@ -290,14 +289,10 @@ static void gst_traffic_overlay_set_property(GObject *object, guint prop_id, con
                                              GParamSpec *pspec) {
   GstTrafficOverlay *self = GST_TRAFFIC_OVERLAY(object);
   if (prop_id == PROP_SILENT) {
-    // Passthrough, not a flag checked per frame: the base class then neither maps nor makes
-    // the buffer writable (transform_ip_on_passthrough is off), so a silent overlay costs
-    // nothing. set_passthrough takes the object lock itself.
-    const gboolean silent = g_value_get_boolean(value);
-    GST_OBJECT_LOCK(self);
-    self->settings->silent = silent;
-    GST_OBJECT_UNLOCK(self);
-    gst_base_transform_set_passthrough(GST_BASE_TRANSFORM(self), silent);
+    // Passthrough is the state itself, not a flag checked per frame: the base class then
+    // neither maps nor makes the buffer writable (transform_ip_on_passthrough is off), so a
+    // silent overlay costs nothing. set_passthrough takes the object lock itself.
+    gst_base_transform_set_passthrough(GST_BASE_TRANSFORM(self), g_value_get_boolean(value));
     return;
   }
   GST_OBJECT_LOCK(self);
@@ -337,6 +332,10 @@ static const gchar *or_null(const std::string &text) {
 static void gst_traffic_overlay_get_property(GObject *object, guint prop_id, GValue *value,
                                              GParamSpec *pspec) {
   GstTrafficOverlay *self = GST_TRAFFIC_OVERLAY(object);
+  if (prop_id == PROP_SILENT) {  // is_passthrough takes the object lock itself
+    g_value_set_boolean(value, gst_base_transform_is_passthrough(GST_BASE_TRANSFORM(self)));
+    return;
+  }
   GST_OBJECT_LOCK(self);
   const Settings &s = *self->settings;
   switch (prop_id) {
@@ -357,9 +356,6 @@ static void gst_traffic_overlay_get_property(GObject *object, guint prop_id, GVa
       break;
     case PROP_ZONES:
       g_value_set_string(value, or_null(s.zones_json));
-      break;
-    case PROP_SILENT:
-      g_value_set_boolean(value, s.silent);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -434,8 +430,8 @@ static void gst_traffic_overlay_class_init(GstTrafficOverlayClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_SILENT,
       g_param_spec_boolean("silent", "Silent",
-                           "Whether to render the overlay: true passes frames through untouched "
-                           "and draws nothing",
+                           "Draw nothing: pass frames through untouched (for a client that draws "
+                           "the overlay from the analytics)",
                            DEFAULT_SILENT, playing));
 
   gst_element_class_set_static_metadata(element_class, "Traffic overlay", "Filter/Effect/Video",

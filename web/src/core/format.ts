@@ -1,4 +1,4 @@
-// Display formatting shared by the Sources and History pages: speeds, durations, sizes and
+// Display formatting shared by the pages: speeds, durations, sizes and
 // times. Times take the UTC offset as a parameter (default: the browser's) so that tests
 // give the same answer in every time zone.
 const DASH = '—';

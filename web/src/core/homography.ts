@@ -39,10 +39,6 @@ export function applyHomography(h: Mat3, p: Point): Point | null {
   return Number.isFinite(q[0]) && Number.isFinite(q[1]) ? q : null;
 }
 
-export function invertHomography(h: Mat3): Mat3 | null {
-  return invert3(h);
-}
-
 /**
  * Ground distance in metres between two image points; null when one is at or beyond the
  * horizon. groundSign: the sign of w on the ground's side (HomographyFit.ground_sign); 0 when

@@ -18,6 +18,7 @@ import {
   type Overlay,
   type SizePx,
 } from '../core/overlay';
+import { formatKmh } from '../core/format';
 import { SpeedingLog, rowRetryDelayMs, type SpeedingEntry } from '../core/speeding_log';
 import { StreamClient, type ConnState } from '../core/stream';
 
@@ -297,7 +298,7 @@ function mountViewer(root: HTMLElement, sourceId: number): () => void {
   const fillRow = (row: HTMLLIElement, entry: SpeedingEntry) => {
     const url = thumbs.get(entry.key);
     const time = new Date(entry.occurred_at_ms).toLocaleTimeString();
-    const caption = `#${entry.track_id} ${entry.label} · ${Math.round(entry.speed_kmh)} km/h (limit ${Math.round(entry.limit_kmh)}) · ${time}`;
+    const caption = `#${entry.track_id} ${entry.label} · ${formatKmh(entry.speed_kmh)} (limit ${Math.round(entry.limit_kmh)}) · ${time}`;
     row.dataset['trackId'] = String(entry.track_id);
     row.dataset['speedKmh'] = String(entry.speed_kmh);
     if (url) {
@@ -318,7 +319,7 @@ function mountViewer(root: HTMLElement, sourceId: number): () => void {
       h(
         'div',
         {},
-        h('strong', { class: 'speed' }, `${Math.round(entry.speed_kmh)} km/h`),
+        h('strong', { class: 'speed' }, formatKmh(entry.speed_kmh)),
         h('span', { class: 'muted' }, ` limit ${Math.round(entry.limit_kmh)}`),
         h('div', {}, `#${entry.track_id} ${entry.label}`, entry.zone ? h('span', { class: 'muted' }, ` · ${entry.zone}`) : null),
         h('div', { class: 'muted mono' }, time, entry.violation_id === null ? ' · saving…' : url ? '' : entry.snapshot_url ? ' · loading…' : ' · no snapshot'),
